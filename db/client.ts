@@ -1,0 +1,109 @@
+import fs from "node:fs";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import postgres from "postgres";
+import { dataDir, readEnv } from "@/lib/config/env";
+import * as schema from "./schema";
+import { acquireDataDirLock } from "./data-dir-lock";
+
+export type Schema = typeof schema;
+/** The one database type the app is written against, whichever engine runs. */
+export type Database = PgDatabase<PgQueryResultHKT, Schema>;
+export type Engine = "pglite" | "postgres";
+
+export interface DatabaseHandle {
+  db: Database;
+  engine: Engine;
+  /** For engine-specific work (COPY, LISTEN): the raw client. */
+  raw: PGlite | postgres.Sql;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** A postgres:// URL selects PostgreSQL; otherwise PGlite is used. */
+  databaseUrl?: string;
+  /** PGlite data folder; `undefined` with no URL means in memory. */
+  pgliteDir?: string;
+  /** postgres.js pool size. */
+  maxConnections?: number;
+}
+
+export const migrationsFolder = path.resolve(process.cwd(), "drizzle");
+
+export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle> {
+  if (options.databaseUrl) {
+    const sql = postgres(options.databaseUrl, {
+      max: options.maxConnections ?? 10,
+      onnotice: () => {},
+    });
+    return {
+      db: drizzlePostgres(sql, { schema }) as unknown as Database,
+      engine: "postgres",
+      raw: sql,
+      close: () => sql.end({ timeout: 5 }),
+    };
+  }
+  let releaseLock = () => {};
+  if (options.pgliteDir) {
+    fs.mkdirSync(options.pgliteDir, { recursive: true });
+    releaseLock = acquireDataDirLock(options.pgliteDir);
+  }
+  try {
+    const client = await PGlite.create(options.pgliteDir ? { dataDir: options.pgliteDir } : {});
+    return {
+      db: drizzlePglite(client, { schema }) as unknown as Database,
+      engine: "pglite",
+      raw: client,
+      close: async () => {
+        await client.close();
+        releaseLock();
+      },
+    };
+  } catch (error) {
+    releaseLock();
+    throw error;
+  }
+}
+
+/** Applies the committed SQL migrations in `drizzle/`; safe to run on every start. */
+export async function migrateDatabase(handle: DatabaseHandle): Promise<void> {
+  if (handle.engine === "pglite") {
+    await migratePglite(handle.db as never, { migrationsFolder });
+  } else {
+    await migratePostgres(handle.db as never, { migrationsFolder });
+  }
+}
+
+/** How the app's own database is chosen: `DATABASE_URL`, else PGlite in the data folder. */
+export function appDatabaseOptions(): OpenOptions {
+  const env = readEnv();
+  return env.DATABASE_URL
+    ? { databaseUrl: env.DATABASE_URL }
+    : { pgliteDir: path.join(dataDir(env), "pglite") };
+}
+
+// Cached on globalThis so that dev-mode module reloads reuse one client (PGlite
+// must never be opened twice on the same folder).
+const cache = globalThis as unknown as { liftoffDb?: Promise<DatabaseHandle> };
+
+/** The app's database, opened and migrated once per process. */
+export function getDatabaseHandle(): Promise<DatabaseHandle> {
+  cache.liftoffDb ??= (async () => {
+    const handle = await openDatabase(appDatabaseOptions());
+    await migrateDatabase(handle);
+    return handle;
+  })().catch((error: unknown) => {
+    cache.liftoffDb = undefined;
+    throw error;
+  });
+  return cache.liftoffDb;
+}
+
+export async function getDb(): Promise<Database> {
+  return (await getDatabaseHandle()).db;
+}

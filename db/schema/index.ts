@@ -1,0 +1,4 @@
+export * from "./users";
+export * from "./content";
+export * from "./system";
+export * from "./migration";

@@ -1,0 +1,45 @@
+import { sql } from "drizzle-orm";
+import { check, index, integer, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { createdAt, updatedAt } from "./columns";
+import { users } from "./users";
+
+export const migrationStates = [
+  "init",
+  "setup",
+  "dump",
+  "upload",
+  "done",
+  "error",
+  "cancelled",
+] as const;
+export type MigrationState = (typeof migrationStates)[number];
+export const terminalMigrationStates = ["done", "error", "cancelled"] as const;
+
+/** One row per "Migrate to Cloud" attempt; the row is the single source of truth. */
+export const cloudMigration = pgTable(
+  "cloud_migration",
+  {
+    id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+    externalId: text("external_id"),
+    state: text("state", { enum: migrationStates }).notNull().default("init"),
+    progress: integer("progress").notNull().default(0),
+    uploadUrl: text("upload_url"),
+    error: text("error"),
+    startedById: integer("started_by_id").references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    check(
+      "cloud_migration_state_check",
+      sql`${t.state} in ('init', 'setup', 'dump', 'upload', 'done', 'error', 'cancelled')`,
+    ),
+    check("cloud_migration_progress_check", sql`${t.progress} between 0 and 100`),
+    // At most one migration that is not finished, enforced by the database
+    // rather than by a read-then-write in the app.
+    uniqueIndex("cloud_migration_one_active_idx")
+      .on(sql`(true)`)
+      .where(sql`${t.state} not in ('done', 'error', 'cancelled')`),
+    index("cloud_migration_started_by_idx").on(t.startedById),
+  ],
+);

@@ -1,0 +1,41 @@
+import path from "node:path";
+import { z } from "zod";
+
+const envSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "DATABASE_URL must be a postgres:// URL")
+    .optional(),
+  LIFTOFF_DATA_DIR: z.string().min(1).default(".data"),
+  LIFTOFF_ENCRYPTION_KEY: z
+    .string()
+    .min(16, "LIFTOFF_ENCRYPTION_KEY must be at least 16 characters")
+    .optional(),
+  LIFTOFF_LOG_LEVEL: z
+    .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+    .default("info"),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+/**
+ * Reads and validates the environment. Empty strings count as unset, so a
+ * blank line in a service file does not switch engines by accident.
+ */
+export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const cleaned = Object.fromEntries(
+    Object.entries(source).filter(([, value]) => value !== undefined && value !== ""),
+  );
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join(".")}: ${issue.message}`,
+    );
+    throw new Error(`Invalid configuration: ${problems.join("; ")}`);
+  }
+  return parsed.data;
+}
+
+export function dataDir(env: Env = readEnv()): string {
+  return path.resolve(env.LIFTOFF_DATA_DIR);
+}
