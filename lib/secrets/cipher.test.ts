@@ -33,7 +33,7 @@ describe("secret cipher", () => {
     expect(() => decryptSecret(stored, otherKey)).toThrow(SecretKeyError);
     expect(() => decryptSecret(stored, null)).toThrow(/LIFTOFF_ENCRYPTION_KEY is not set/);
     const bytes = Buffer.from(stored.slice("enc:v1:".length), "base64");
-    bytes[bytes.length - 1] ^= 1;
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 1, bytes.length - 1);
     expect(() => decryptSecret("enc:v1:" + bytes.toString("base64"), key)).toThrow(
       /could not be decrypted/,
     );

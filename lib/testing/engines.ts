@@ -80,7 +80,7 @@ export async function resetDatabase(handle: DatabaseHandle): Promise<void> {
   const rows = await handle.db.execute<{ tablename: string }>(
     sql`select tablename from pg_tables where schemaname = 'public' order by tablename`,
   );
-  const tables = rowsOf(rows).map((r) => `"public"."${r.tablename}"`);
+  const tables = rowsOf<{ tablename: string }>(rows).map((r) => `"public"."${r.tablename}"`);
   if (tables.length) {
     await handle.db.execute(sql.raw(`truncate ${tables.join(", ")} restart identity cascade`));
   }
