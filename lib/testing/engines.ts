@@ -9,6 +9,9 @@ import {
   type Engine,
   type OpenOptions,
 } from "@/db/client";
+import { rowsOf } from "@/db/rows";
+
+export { rowsOf };
 
 export const defaultTestDatabaseUrl = "postgres://postgres@127.0.0.1:5432/postgres";
 
@@ -84,12 +87,6 @@ export async function resetDatabase(handle: DatabaseHandle): Promise<void> {
   if (tables.length) {
     await handle.db.execute(sql.raw(`truncate ${tables.join(", ")} restart identity cascade`));
   }
-}
-
-/** `db.execute` returns an array on postgres.js and `{rows}` on PGlite. */
-export function rowsOf<T>(result: unknown): T[] {
-  if (Array.isArray(result)) return result as T[];
-  return (result as { rows: T[] }).rows;
 }
 
 /**

@@ -1,0 +1,62 @@
+/**
+ * The one error type the layers below the routes throw on purpose. The code
+ * names the kind and the subject (`forbidden:admin`, `not_found:card`), the
+ * message is safe to show a user; anything else is logged and hidden.
+ */
+export type ErrorKind =
+  | "unauthorized"
+  | "forbidden"
+  | "not_found"
+  | "invalid"
+  | "conflict"
+  | "rate_limited"
+  | "read_only";
+
+const statusByKind: Record<ErrorKind, number> = {
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  invalid: 400,
+  conflict: 409,
+  rate_limited: 429,
+  read_only: 403,
+};
+
+export class AppError extends Error {
+  readonly code: `${ErrorKind}:${string}`;
+  constructor(kind: ErrorKind, subject: string, publicMessage: string) {
+    super(publicMessage);
+    this.name = "AppError";
+    this.code = `${kind}:${subject}`;
+  }
+
+  get kind(): ErrorKind {
+    return this.code.split(":")[0] as ErrorKind;
+  }
+
+  get status(): number {
+    return statusByKind[this.kind];
+  }
+}
+
+export function notFound(subject: string): AppError {
+  return new AppError("not_found", subject, `That ${subject.replace(/_/g, " ")} does not exist.`);
+}
+
+/** Postgres unique_violation, so a use case can turn it into a clear conflict. */
+export function isUniqueViolation(error: unknown): boolean {
+  return pgErrorCode(error) === "23505";
+}
+
+export function isForeignKeyViolation(error: unknown): boolean {
+  return pgErrorCode(error) === "23503";
+}
+
+/** postgres.js and PGlite both put the SQLSTATE on `code`, Drizzle wraps it in `cause`. */
+export function pgErrorCode(error: unknown): string | undefined {
+  for (let e: unknown = error; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return undefined;
+}

@@ -1,0 +1,78 @@
+import crypto from "node:crypto";
+import { eq, sql } from "drizzle-orm";
+import type { Database } from "@/db/client";
+import { rowsOf } from "@/db/rows";
+import { settings } from "@/db/schema";
+import { decryptSecret, isEncrypted, sealSecret, type SecretKey } from "@/lib/secrets/cipher";
+
+export async function readSetting(
+  db: Database,
+  key: string,
+  secretKey: SecretKey | null,
+): Promise<string | null> {
+  const [row] = await db
+    .select({ value: settings.value })
+    .from(settings)
+    .where(eq(settings.key, key));
+  return row ? decryptSecret(row.value, secretKey) : null;
+}
+
+export async function writeSetting(
+  db: Database,
+  key: string,
+  value: string,
+  options: { secret: boolean; secretKey: SecretKey | null },
+): Promise<void> {
+  const stored = options.secret ? sealSecret(value, options.secretKey) : value;
+  await db
+    .insert(settings)
+    .values({ key, value: stored, secret: options.secret })
+    .onConflictDoUpdate({ target: settings.key, set: { value: stored, secret: options.secret } });
+}
+
+/** The settings as an admin may see them: secret values never leave the server. */
+export async function listSettingsForDisplay(db: Database) {
+  const rows = await db.select().from(settings).orderBy(settings.key);
+  return rows.map((row) => ({
+    key: row.key,
+    value: row.secret ? "••••••••" : row.value,
+    secret: row.secret,
+    encrypted: isEncrypted(row.value),
+    updatedAt: row.updatedAt,
+  }));
+}
+
+/** How many stored secrets are in plaintext and how many encrypted. */
+export async function secretStorageSummary(db: Database) {
+  const result = await db.execute<{ encrypted: number; plaintext: number }>(sql`
+    with secret_values as (
+      select value from settings where secret
+      union all
+      select details->>'password' from data_sources where coalesce(details->>'password', '') <> ''
+    )
+    select count(*) filter (where value like 'enc:v1:%')::int as encrypted,
+           count(*) filter (where value not like 'enc:v1:%')::int as plaintext
+    from secret_values`);
+  return (
+    rowsOf<{ encrypted: number; plaintext: number }>(result)[0] ?? { encrypted: 0, plaintext: 0 }
+  );
+}
+
+const AUTH_SECRET_KEY = "auth.session_secret";
+
+/**
+ * The key that signs session cookies. Kept in the database so every node of a
+ * cluster agrees on it without configuration; `NEXTAUTH_SECRET` overrides it.
+ */
+export async function sessionSigningSecret(db: Database, secretKey: SecretKey | null) {
+  const existing = await readSetting(db, AUTH_SECRET_KEY, secretKey);
+  if (existing) return existing;
+  const fresh = crypto.randomBytes(32).toString("base64url");
+  const stored = sealSecret(fresh, secretKey);
+  // A concurrent first start may have written one already: keep whichever came first.
+  await db
+    .insert(settings)
+    .values({ key: AUTH_SECRET_KEY, value: stored, secret: true })
+    .onConflictDoNothing();
+  return (await readSetting(db, AUTH_SECRET_KEY, secretKey)) ?? fresh;
+}
