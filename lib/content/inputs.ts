@@ -87,10 +87,10 @@ export const gridPlacement = z
   });
 export type GridPlacement = z.infer<typeof gridPlacement>;
 
-export const addDashboardCard = z.object({ dashboardId: id, cardId: id }).and(gridPlacement);
+export const addDashboardCardInput = z.object({ dashboardId: id, cardId: id }).and(gridPlacement);
 
-export const moveDashboardCard = z
+export const moveDashboardCardInput = z
   .object({ dashboardId: id, dashboardCardId: id })
   .and(gridPlacement);
 
-export const removeDashboardCard = z.object({ dashboardId: id, dashboardCardId: id });
+export const removeDashboardCardInput = z.object({ dashboardId: id, dashboardCardId: id });

@@ -1,0 +1,72 @@
+import type { Metadata } from "next";
+import { getDb } from "@/db/client";
+import { Badge, PageHeader, Panel } from "@/app/_components/ui";
+import { instanceSecretKey } from "@/lib/secrets/key";
+import { listSettingsForDisplay, secretStorageSummary } from "@/lib/settings";
+
+export const metadata: Metadata = { title: "Settings" };
+
+export default async function SettingsPage() {
+  const db = await getDb();
+  const [settings, secrets] = await Promise.all([
+    listSettingsForDisplay(db),
+    secretStorageSummary(db),
+  ]);
+  const keyConfigured = instanceSecretKey() !== null;
+  return (
+    <>
+      <PageHeader title="Settings" />
+      <Panel title="Migrate to Cloud">
+        <div data-testid="migrate-to-cloud">
+          <p className="text-sm text-slate-600">
+            Move this instance — every collection, question, dashboard, user and setting — to
+            Liftoff Cloud. The instance stays readable while its data is copied.
+          </p>
+          <button
+            type="button"
+            disabled
+            className="mt-3 rounded-md bg-indigo-600 px-3 py-2 text-sm font-medium text-white opacity-50"
+          >
+            Migrate to Cloud
+          </button>
+          <p className="mt-2 text-xs text-slate-500">Not available yet on this version.</p>
+        </div>
+      </Panel>
+      <Panel title="Secrets at rest">
+        {keyConfigured ? (
+          <p className="text-sm text-green-800" data-testid="encryption-status">
+            Encryption is on: data-source passwords and secret settings are stored with AES-256-GCM
+            under LIFTOFF_ENCRYPTION_KEY.
+          </p>
+        ) : (
+          <p
+            className="rounded bg-amber-50 p-3 text-sm text-amber-900"
+            data-testid="encryption-status"
+          >
+            LIFTOFF_ENCRYPTION_KEY is not set, so data-source passwords and secret settings are
+            stored in plaintext. Set a key of 16 or more characters and run{" "}
+            <code>npm run rotate-key</code> to encrypt them.
+          </p>
+        )}
+        <p className="mt-2 text-sm text-slate-600">
+          Stored secrets: {secrets.encrypted} encrypted, {secrets.plaintext} in plaintext.
+        </p>
+      </Panel>
+      <Panel title="All settings">
+        <table className="w-full text-left text-sm">
+          <tbody>
+            {settings.map((s) => (
+              <tr key={s.key} className="border-t border-slate-100">
+                <td className="py-2 font-mono text-xs">{s.key}</td>
+                <td>
+                  {s.value}
+                  {s.secret && <Badge>{s.encrypted ? "encrypted" : "plaintext secret"}</Badge>}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </Panel>
+    </>
+  );
+}

@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+// `npm start`: the one command for a fresh clone. Installs dependencies when
+// they are missing or stale, builds when the sources changed since the last
+// build, then serves on 127.0.0.1 (PORT, default 3000). The database is
+// migrated by the server itself on start-up.
+import { spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+
+const root = path.resolve(import.meta.dirname, "..");
+const port = process.env.PORT || "3000";
+const host = process.env.HOST || "127.0.0.1";
+
+function run(command, args) {
+  const result = spawnSync(command, args, { cwd: root, stdio: "inherit", env: process.env });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
+
+function mtime(file) {
+  try {
+    return fs.statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+function newestSource(dir) {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === "node_modules" || entry.name.startsWith(".")) continue;
+    const full = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestSource(full) : mtime(full));
+  }
+  return newest;
+}
+
+const installed = path.join(root, "node_modules", ".package-lock.json");
+if (mtime(installed) < mtime(path.join(root, "package-lock.json"))) {
+  console.log("Installing dependencies…");
+  run("npm", ["ci", "--no-audit", "--no-fund"]);
+}
+
+const buildId = path.join(root, ".next", "BUILD_ID");
+const sources = ["app", "lib", "db", "drizzle"].map((d) => newestSource(path.join(root, d)));
+const configs = [
+  "next.config.mjs",
+  "package-lock.json",
+  "instrumentation.ts",
+  "postcss.config.mjs",
+].map((f) => mtime(path.join(root, f)));
+if (mtime(buildId) < Math.max(...sources, ...configs)) {
+  console.log("Building…");
+  run("npx", ["next", "build"]);
+}
+
+const env = {
+  ...process.env,
+  NODE_ENV: "production",
+  NEXTAUTH_URL: process.env.NEXTAUTH_URL || `http://${host}:${port}`,
+};
+console.log(`Starting Liftoff on http://${host}:${port}`);
+const server = spawn("npx", ["next", "start", "-H", host, "-p", port], {
+  cwd: root,
+  stdio: "inherit",
+  env,
+});
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => server.kill(signal));
+}
+server.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
