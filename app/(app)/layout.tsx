@@ -27,7 +27,7 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
       <header className="border-b border-slate-200 bg-white">
         <nav className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-5 gap-y-2 px-6 py-3 text-sm">
           <Link href="/" className="mr-3 text-base font-semibold">
-            🚀 Liftoff
+            Liftoff
           </Link>
           {links.map((link) => (
             <Link key={link.href} href={link.href} className="text-slate-700 hover:text-indigo-600">

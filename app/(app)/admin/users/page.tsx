@@ -28,7 +28,7 @@ export default async function UsersPage() {
             {users.map((user) => (
               <tr
                 key={user.id}
-                className="border-t border-slate-100 align-top"
+                className="border-t border-slate-100 align-middle"
                 data-testid={`user-${user.email}`}
               >
                 <td className="py-2">
