@@ -4,7 +4,7 @@
  */
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
-  const { getDatabaseHandle } = await import("./db/client");
+  const { getDatabaseHandle } = await import("./lib/runtime");
   const { log } = await import("./lib/log");
   const handle = await getDatabaseHandle();
   log.info({ engine: handle.engine }, "database ready");

@@ -21,6 +21,8 @@ export interface DatabaseHandle {
   engine: Engine;
   /** For engine-specific work (COPY, LISTEN): the raw client. */
   raw: PGlite | postgres.Sql;
+  /** The connection URL on PostgreSQL, for work that needs a connection of its own. */
+  url?: string;
   close(): Promise<void>;
 }
 
@@ -45,6 +47,7 @@ export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle
       db: drizzlePostgres(sql, { schema }) as unknown as Database,
       engine: "postgres",
       raw: sql,
+      url: options.databaseUrl,
       close: () => sql.end({ timeout: 5 }),
     };
   }
@@ -85,25 +88,4 @@ export function appDatabaseOptions(): OpenOptions {
   return env.DATABASE_URL
     ? { databaseUrl: env.DATABASE_URL }
     : { pgliteDir: path.join(dataDir(env), "pglite") };
-}
-
-// Cached on globalThis so that dev-mode module reloads reuse one client (PGlite
-// must never be opened twice on the same folder).
-const cache = globalThis as unknown as { liftoffDb?: Promise<DatabaseHandle> };
-
-/** The app's database, opened and migrated once per process. */
-export function getDatabaseHandle(): Promise<DatabaseHandle> {
-  cache.liftoffDb ??= (async () => {
-    const handle = await openDatabase(appDatabaseOptions());
-    await migrateDatabase(handle);
-    return handle;
-  })().catch((error: unknown) => {
-    cache.liftoffDb = undefined;
-    throw error;
-  });
-  return cache.liftoffDb;
-}
-
-export async function getDb(): Promise<Database> {
-  return (await getDatabaseHandle()).db;
 }

@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/runtime";
 import { requireActor } from "@/app/_lib/session";
 import { needsSetup } from "@/lib/auth";
 import { SignOutButton } from "./sign-out-button";

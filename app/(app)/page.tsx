@@ -1,4 +1,4 @@
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/runtime";
 import { listCards, listDashboards, listRootCollections } from "@/db/queries/content";
 import { LinkList, PageHeader, Panel } from "@/app/_components/ui";
 import { requireActor } from "@/app/_lib/session";

@@ -1,7 +1,7 @@
 import "server-only";
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/runtime";
 import { signIn } from "@/lib/auth";
 import { instanceSecretKey } from "@/lib/secrets/key";
 import { sessionSigningSecret } from "@/lib/settings";

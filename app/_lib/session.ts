@@ -2,7 +2,7 @@ import "server-only";
 import { getServerSession } from "next-auth";
 import { forbidden, redirect } from "next/navigation";
 import { cache } from "react";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/runtime";
 import { loadActiveActor, type Actor } from "@/lib/auth";
 import { authOptions } from "./auth-options";
 

@@ -2,3 +2,5 @@ export * from "./users";
 export * from "./content";
 export * from "./system";
 export * from "./migration";
+export * from "./reports";
+export * from "./cluster";

@@ -2,14 +2,9 @@ import crypto from "node:crypto";
 import postgres from "postgres";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe } from "vitest";
-import {
-  migrateDatabase,
-  openDatabase,
-  type DatabaseHandle,
-  type Engine,
-  type OpenOptions,
-} from "@/db/client";
+import { openDatabase, type DatabaseHandle, type Engine, type OpenOptions } from "@/db/client";
 import { rowsOf } from "@/db/rows";
+import { prepareDatabase } from "@/lib/runtime/database";
 
 export { rowsOf };
 
@@ -67,7 +62,7 @@ export async function createTestDatabase(
       }
     };
   }
-  if (options.migrate !== false) await migrateDatabase(handle);
+  if (options.migrate !== false) await prepareDatabase(handle);
   return {
     ...handle,
     url,

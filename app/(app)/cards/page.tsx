@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/runtime";
 import { listCards } from "@/db/queries/content";
 import { ButtonLink, Empty, formatTime, PageHeader, Panel } from "@/app/_components/ui";
 import { requireActor } from "@/app/_lib/session";

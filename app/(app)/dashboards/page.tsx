@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/runtime";
 import { listCollections, listDashboards } from "@/db/queries/content";
 import { ActionForm } from "@/app/_components/action-form";
 import { Field, LinkList, PageHeader, Panel } from "@/app/_components/ui";

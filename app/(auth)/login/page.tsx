@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { Suspense } from "react";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/runtime";
 import { currentActor } from "@/app/_lib/session";
 import { needsSetup } from "@/lib/auth";
 import { LoginForm } from "./login-form";

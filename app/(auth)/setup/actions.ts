@@ -2,7 +2,7 @@
 
 import { redirect } from "next/navigation";
 import { z } from "zod";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/runtime";
 import type { ActionResult } from "@/app/_lib/action";
 import { createFirstAdmin } from "@/lib/auth";
 import { AppError } from "@/lib/errors";

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/runtime";
 import { ActionForm } from "@/app/_components/action-form";
 import { needsSetup } from "@/lib/auth";
 import { setupFirstAdmin } from "./actions";

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/runtime";
 import { listAuditLog } from "@/db/queries/admin";
 import { formatTime, PageHeader, Panel } from "@/app/_components/ui";
 

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/runtime";
 import { listDataSources } from "@/db/queries/admin";
 import { ActionForm } from "@/app/_components/action-form";
 import { Empty, PageHeader, Panel } from "@/app/_components/ui";

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/runtime";
 import { Badge, PageHeader, Panel } from "@/app/_components/ui";
 import { instanceSecretKey } from "@/lib/secrets/key";
 import { listSettingsForDisplay, secretStorageSummary } from "@/lib/settings";

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/runtime";
 import { listUsers } from "@/db/queries/admin";
 import { userRoles } from "@/db/schema";
 import { ActionForm } from "@/app/_components/action-form";

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/runtime";
 import { getCard, listCollections, listDataSourceChoices } from "@/db/queries/content";
 import { ActionForm } from "@/app/_components/action-form";
 import { Badge, formatTime, PageHeader, Panel } from "@/app/_components/ui";

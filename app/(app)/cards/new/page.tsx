@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/runtime";
 import { listCollections, listDataSourceChoices } from "@/db/queries/content";
 import { ActionForm } from "@/app/_components/action-form";
 import { PageHeader, Panel } from "@/app/_components/ui";

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/runtime";
 import { getCollection, listCollections } from "@/db/queries/content";
 import { ActionForm } from "@/app/_components/action-form";
 import { LinkList, PageHeader, Panel } from "@/app/_components/ui";

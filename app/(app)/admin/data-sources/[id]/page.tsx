@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/runtime";
 import { getDataSourceForEdit } from "@/db/queries/admin";
 import { ActionForm } from "@/app/_components/action-form";
 import { PageHeader, Panel } from "@/app/_components/ui";

@@ -1,0 +1,64 @@
+import { sql } from "drizzle-orm";
+import { boolean, check, integer, pgSchema, text, timestamp } from "drizzle-orm/pg-core";
+
+/**
+ * How the nodes of one instance coordinate: the read-only flag, the
+ * scheduler's state, node heartbeats and the job table. A schema of its own:
+ * never dumped, never guarded by read-only mode.
+ */
+export const cluster = pgSchema("liftoff_cluster");
+
+const timestamptz = (name: string) => timestamp(name, { withTimezone: true });
+
+/** The read-only flag: one row. Enforcement is the trigger in lib/read-only. */
+export const readOnlyState = cluster.table(
+  "read_only_state",
+  {
+    id: integer("id").primaryKey().default(1),
+    enabled: boolean("enabled").notNull().default(false),
+    reason: text("reason"),
+    source: text("source"),
+    changedById: integer("changed_by_id"),
+    changedAt: timestamptz("changed_at").notNull().defaultNow(),
+  },
+  (t) => [check("read_only_state_single_row", sql`${t.id} = 1`)],
+);
+
+export const schedulerState = cluster.table(
+  "scheduler_state",
+  {
+    id: integer("id").primaryKey().default(1),
+    paused: boolean("paused").notNull().default(false),
+    reason: text("reason"),
+    changedAt: timestamptz("changed_at").notNull().defaultNow(),
+  },
+  (t) => [check("scheduler_state_single_row", sql`${t.id} = 1`)],
+);
+
+/** One row per server process, refreshed every few seconds. */
+export const clusterNodes = cluster.table("nodes", {
+  id: text("id").primaryKey(),
+  host: text("host").notNull(),
+  pid: integer("pid").notNull(),
+  appVersion: text("app_version").notNull(),
+  startedAt: timestamptz("started_at").notNull().defaultNow(),
+  lastSeenAt: timestamptz("last_seen_at").notNull().defaultNow(),
+  readOnly: boolean("read_only").notNull().default(false),
+  schedulerPaused: boolean("scheduler_paused").notNull().default(false),
+  runningJobs: integer("running_jobs").notNull().default(0),
+});
+
+/** Recurring jobs; a node claims a due job by setting `running_node`. */
+export const scheduledJobs = cluster.table("jobs", {
+  name: text("name").primaryKey(),
+  intervalSeconds: integer("interval_seconds").notNull(),
+  nextRunAt: timestamptz("next_run_at").notNull().defaultNow(),
+  runningNode: text("running_node"),
+  runningSince: timestamptz("running_since"),
+  lastStartedAt: timestamptz("last_started_at"),
+  lastFinishedAt: timestamptz("last_finished_at"),
+  lastDurationMs: integer("last_duration_ms"),
+  lastError: text("last_error"),
+  runCount: integer("run_count").notNull().default(0),
+  failureCount: integer("failure_count").notNull().default(0),
+});

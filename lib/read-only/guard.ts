@@ -1,0 +1,81 @@
+import { sql } from "drizzle-orm";
+import type { Database } from "@/db/client";
+import { readOnlyGuardPlan } from "./tables";
+
+/** Advisory-lock keys: (LIFT, 1) guards writes; see enableReadOnly for why a lock. */
+export const readOnlyLockKey = [0x4c494654, 1] as const;
+
+export const READ_ONLY_SQLSTATE = "25006";
+
+const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const quoteLiteral = (value: string) => `'${value.replace(/'/g, "''")}'`;
+
+/**
+ * The guard every protected table runs before a write. Two checks, because
+ * each alone has a hole:
+ * - the shared advisory lock fails while enable holds (or waits for) the
+ *   exclusive one, whatever the writer's snapshot or isolation level, and makes
+ *   enable wait for writers that got in first;
+ * - the persisted flag keeps the guard up if the lock holder's connection dies.
+ * Row-level triggers get the exempt columns as arguments: an update that
+ * changes nothing else passes.
+ */
+const guardFunction = `
+create or replace function public.liftoff_read_only_guard() returns trigger
+language plpgsql as $guard$
+begin
+  if tg_level = 'ROW' and tg_op = 'UPDATE' and tg_nargs > 0 then
+    if (to_jsonb(new) - tg_argv) = (to_jsonb(old) - tg_argv) then
+      return new;
+    end if;
+  end if;
+  if not pg_try_advisory_xact_lock_shared(${readOnlyLockKey[0]}, ${readOnlyLockKey[1]}) then
+    raise exception using errcode = '${READ_ONLY_SQLSTATE}',
+      message = format('Liftoff is in read-only mode: %s on %s was refused.', tg_op, tg_table_name),
+      hint = 'Writes resume when read-only mode ends.';
+  end if;
+  if exists (select 1 from liftoff_cluster.read_only_state where enabled) then
+    raise exception using errcode = '${READ_ONLY_SQLSTATE}',
+      message = format('Liftoff is in read-only mode: %s on %s was refused.', tg_op, tg_table_name),
+      hint = 'Writes resume when read-only mode ends.';
+  end if;
+  if tg_level = 'ROW' then
+    return new;
+  end if;
+  return null;
+end
+$guard$`;
+
+/** The statements that (re)install the guard on every app table; idempotent. */
+export function readOnlyGuardStatements(): string[] {
+  const statements = [guardFunction];
+  for (const { table, exemption } of readOnlyGuardPlan()) {
+    const t = quoteIdent(table);
+    const statementTrigger = `create or replace trigger liftoff_read_only_guard before insert or update or delete or truncate on ${t} for each statement execute function public.liftoff_read_only_guard()`;
+    const dropRowTrigger = `drop trigger if exists liftoff_read_only_guard_row on ${t}`;
+    if (exemption === null) {
+      statements.push(statementTrigger, dropRowTrigger);
+    } else if (exemption.kind === "table") {
+      statements.push(`drop trigger if exists liftoff_read_only_guard on ${t}`, dropRowTrigger);
+    } else {
+      const args = exemption.columns.map(quoteLiteral).join(", ");
+      statements.push(
+        `create or replace trigger liftoff_read_only_guard before insert or delete or truncate on ${t} for each statement execute function public.liftoff_read_only_guard()`,
+        `create or replace trigger liftoff_read_only_guard_row before update on ${t} for each row execute function public.liftoff_read_only_guard(${args})`,
+      );
+    }
+  }
+  return statements;
+}
+
+/**
+ * Installs the guard. Run after migrations on every start, so a table a new
+ * migration adds is guarded from its first start on.
+ */
+export async function installReadOnlyGuard(db: Database): Promise<void> {
+  await db.transaction(async (tx) => {
+    // Two nodes starting at once would otherwise race on CREATE OR REPLACE.
+    await tx.execute(sql`select pg_advisory_xact_lock(${readOnlyLockKey[0]}, 100)`);
+    for (const statement of readOnlyGuardStatements()) await tx.execute(sql.raw(statement));
+  });
+}

@@ -1,0 +1,12 @@
+export { installReadOnlyGuard, readOnlyGuardStatements, READ_ONLY_SQLSTATE } from "./guard";
+export { isReadOnlyError, readOnlyRefusal } from "./errors";
+export {
+  disableReadOnly,
+  enableReadOnly,
+  readOnlyStatus,
+  releaseLocalLease,
+  type EnableOptions,
+  type ReadOnlyStatus,
+} from "./mode";
+export { localReadOnlyState, setLocalReadOnlyState } from "./local-state";
+export { appTables, readOnlyGuardPlan, type Exemption } from "./tables";

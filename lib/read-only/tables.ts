@@ -1,0 +1,44 @@
+import { is } from "drizzle-orm";
+import { getTableConfig, PgTable } from "drizzle-orm/pg-core";
+import * as schema from "@/db/schema";
+
+/**
+ * What read-only mode lets through. Anything not named here is blocked: a
+ * table added to the schema later is guarded without anyone remembering.
+ * `columns`: updates that change only these columns pass (opening a card
+ * stamps `last_used_at`; signing in stamps `last_login_at`).
+ */
+export type Exemption = { kind: "table" } | { kind: "columns"; columns: string[] };
+
+const exemptions = new Map<PgTable, Exemption>([
+  [schema.loginHistory, { kind: "table" }],
+  [schema.auditLog, { kind: "table" }],
+  [schema.viewLog, { kind: "table" }],
+  [schema.settings, { kind: "table" }],
+  [schema.cloudMigration, { kind: "table" }],
+  [schema.cards, { kind: "columns", columns: ["last_used_at", "updated_at"] }],
+  [schema.users, { kind: "columns", columns: ["last_login_at", "updated_at"] }],
+]);
+
+/** Every table of the app's own schema (`public`), read from the Drizzle schema. */
+export function appTables(): PgTable[] {
+  const exported: unknown[] = Object.values(schema);
+  return exported.filter(
+    (value): value is PgTable => is(value, PgTable) && getTableConfig(value).schema === undefined,
+  );
+}
+
+export interface GuardPlanEntry {
+  table: string;
+  exemption: Exemption | null;
+}
+
+/** Each app table with what it is allowed in read-only mode (null: nothing). */
+export function readOnlyGuardPlan(): GuardPlanEntry[] {
+  return appTables()
+    .map((table) => ({
+      table: getTableConfig(table).name,
+      exemption: exemptions.get(table) ?? null,
+    }))
+    .sort((a, b) => a.table.localeCompare(b.table));
+}

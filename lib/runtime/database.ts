@@ -1,0 +1,40 @@
+import {
+  appDatabaseOptions,
+  migrateDatabase,
+  openDatabase,
+  type Database,
+  type DatabaseHandle,
+} from "@/db/client";
+import { installReadOnlyGuard, readOnlyStatus, setLocalReadOnlyState } from "@/lib/read-only";
+
+/**
+ * Brings a database to what the code expects: committed migrations applied,
+ * then the read-only guard (re)installed on every app table.
+ */
+export async function prepareDatabase(handle: DatabaseHandle): Promise<void> {
+  await migrateDatabase(handle);
+  await installReadOnlyGuard(handle.db);
+}
+
+// Cached on globalThis so that dev-mode module reloads reuse one client (PGlite
+// must never be opened twice on the same folder).
+const cache = globalThis as unknown as { liftoffDb?: Promise<DatabaseHandle> };
+
+/** The app's database, opened and prepared once per process. */
+export function getDatabaseHandle(): Promise<DatabaseHandle> {
+  cache.liftoffDb ??= (async () => {
+    const handle = await openDatabase(appDatabaseOptions());
+    await prepareDatabase(handle);
+    const status = await readOnlyStatus(handle.db);
+    setLocalReadOnlyState({ enabled: status.enabled, reason: status.reason });
+    return handle;
+  })().catch((error: unknown) => {
+    cache.liftoffDb = undefined;
+    throw error;
+  });
+  return cache.liftoffDb;
+}
+
+export async function getDb(): Promise<Database> {
+  return (await getDatabaseHandle()).db;
+}

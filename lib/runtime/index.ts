@@ -1,0 +1,1 @@
+export { getDatabaseHandle, getDb, prepareDatabase } from "./database";
