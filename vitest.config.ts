@@ -15,5 +15,6 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     globalSetup: ["lib/testing/global-setup.ts"],
+    env: { LIFTOFF_LOG_LEVEL: process.env.LIFTOFF_LOG_LEVEL ?? "warn" },
   },
 });

@@ -2,8 +2,7 @@ import { expect, test } from "@playwright/test";
 import { ContentPages } from "./pages/content";
 import { SessionPage } from "./pages/session";
 
-const admin = { name: "Ada Admin", email: "ada@example.test", password: "correct-horse-battery" };
-const member = { name: "Max Member", email: "max@example.test", password: "member-password-1" };
+import { admin, member } from "./fixtures";
 
 test.describe.configure({ mode: "serial" });
 

@@ -4,6 +4,8 @@ import type { ReactNode } from "react";
 import { getDb } from "@/lib/runtime";
 import { requireActor } from "@/app/_lib/session";
 import { needsSetup } from "@/lib/auth";
+import { readOnlyStatus } from "@/lib/read-only";
+import { ReadOnlyProvider } from "./_components/read-only-banner";
 import { SignOutButton } from "./sign-out-button";
 
 const links = [
@@ -16,46 +18,55 @@ const adminLinks = [
   { href: "/admin/users", label: "Users" },
   { href: "/admin/data-sources", label: "Data sources" },
   { href: "/admin/settings", label: "Settings" },
+  { href: "/admin/cluster", label: "Cluster" },
   { href: "/admin/audit", label: "Audit log" },
 ];
 
 export default async function AppLayout({ children }: { children: ReactNode }) {
-  if (await needsSetup(await getDb())) redirect("/setup");
+  const db = await getDb();
+  if (await needsSetup(db)) redirect("/setup");
   const actor = await requireActor();
+  const readOnly = await readOnlyStatus(db);
   return (
-    <div className="min-h-screen">
-      <header className="border-b border-slate-200 bg-white">
-        <nav className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-5 gap-y-2 px-6 py-3 text-sm">
-          <Link href="/" className="mr-3 text-base font-semibold">
-            Liftoff
-          </Link>
-          {links.map((link) => (
-            <Link key={link.href} href={link.href} className="text-slate-700 hover:text-indigo-600">
-              {link.label}
+    <ReadOnlyProvider initial={{ enabled: readOnly.enabled, reason: readOnly.reason }}>
+      <div className="min-h-screen">
+        <header className="border-b border-slate-200 bg-white">
+          <nav className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-5 gap-y-2 px-6 py-3 text-sm">
+            <Link href="/" className="mr-3 text-base font-semibold">
+              Liftoff
             </Link>
-          ))}
-          {actor.role === "admin" && (
-            <span className="flex gap-5 border-l border-slate-200 pl-5" data-testid="admin-nav">
-              {adminLinks.map((link) => (
-                <Link
-                  key={link.href}
-                  href={link.href}
-                  className="text-slate-700 hover:text-indigo-600"
-                >
-                  {link.label}
-                </Link>
-              ))}
+            {links.map((link) => (
+              <Link
+                key={link.href}
+                href={link.href}
+                className="text-slate-700 hover:text-indigo-600"
+              >
+                {link.label}
+              </Link>
+            ))}
+            {actor.role === "admin" && (
+              <span className="flex gap-5 border-l border-slate-200 pl-5" data-testid="admin-nav">
+                {adminLinks.map((link) => (
+                  <Link
+                    key={link.href}
+                    href={link.href}
+                    className="text-slate-700 hover:text-indigo-600"
+                  >
+                    {link.label}
+                  </Link>
+                ))}
+              </span>
+            )}
+            <span className="ml-auto flex items-center gap-3 text-slate-600">
+              <span data-testid="current-user">
+                {actor.name} ({actor.role})
+              </span>
+              <SignOutButton />
             </span>
-          )}
-          <span className="ml-auto flex items-center gap-3 text-slate-600">
-            <span data-testid="current-user">
-              {actor.name} ({actor.role})
-            </span>
-            <SignOutButton />
-          </span>
-        </nav>
-      </header>
-      <main className="mx-auto max-w-6xl px-6 py-8">{children}</main>
-    </div>
+          </nav>
+        </header>
+        <main className="mx-auto max-w-6xl px-6 py-8">{children}</main>
+      </div>
+    </ReadOnlyProvider>
   );
 }

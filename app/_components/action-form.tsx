@@ -2,6 +2,7 @@
 
 import { useActionState, useEffect, useRef, type ReactNode } from "react";
 import type { ActionResult, FormAction } from "@/app/_lib/action";
+import { useReadOnly } from "@/app/(app)/_components/read-only-banner";
 
 /**
  * A form bound to a server action: shows the action's error or success and
@@ -16,6 +17,7 @@ export function ActionForm<T>({
   resetOnSuccess = false,
   className,
   danger = false,
+  allowInReadOnly = false,
 }: {
   action: FormAction<T>;
   submitLabel: string;
@@ -25,7 +27,10 @@ export function ActionForm<T>({
   resetOnSuccess?: boolean;
   className?: string;
   danger?: boolean;
+  /** The few forms that must work while writes are frozen. */
+  allowInReadOnly?: boolean;
 }) {
+  const frozen = useReadOnly().enabled && !allowInReadOnly;
   const [state, formAction, pending] = useActionState<ActionResult<T> | null, FormData>(
     action,
     null,
@@ -36,7 +41,11 @@ export function ActionForm<T>({
   }, [state, resetOnSuccess]);
   return (
     <form ref={formRef} action={formAction} data-testid={testId} className={className}>
-      <fieldset disabled={pending} className="contents">
+      <fieldset
+        disabled={pending || frozen}
+        className="contents"
+        title={frozen ? "Read-only mode" : undefined}
+      >
         {children}
         <button
           type="submit"

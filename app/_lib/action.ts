@@ -7,6 +7,7 @@ import { getDb } from "@/lib/runtime";
 import type { Actor } from "@/lib/auth";
 import { AppError } from "@/lib/errors";
 import { log } from "@/lib/log";
+import { isReadOnlyError, localReadOnlyState, readOnlyRefusal } from "@/lib/read-only";
 import { currentActor } from "./session";
 
 export type ActionResult<T = unknown> =
@@ -21,6 +22,8 @@ interface ActionOptions<S extends z.ZodType> {
   name: string;
   role: "user" | "admin";
   input: S;
+  /** Only for what must work while writes are frozen (switching maintenance mode off). */
+  allowInReadOnly?: boolean;
 }
 
 /** What happens after success; a third argument so that T is inferred from `run` first. */
@@ -74,11 +77,20 @@ export function defineAction<S extends z.ZodType, T>(
     }
     const parsed = options.input.safeParse(formDataToObject(formData));
     if (!parsed.success) return fail("invalid:input", describeIssues(parsed.error));
+    // A fast answer from what this node heard; the database guard decides anyway.
+    if (!options.allowInReadOnly && localReadOnlyState().enabled) {
+      const refusal = readOnlyRefusal();
+      return fail(refusal.code, refusal.message);
+    }
     let data: T;
     try {
       data = await run({ actor, db: await getDb(), input: parsed.data });
     } catch (error) {
       if (error instanceof AppError) return fail(error.code, error.message);
+      if (isReadOnlyError(error)) {
+        const refusal = readOnlyRefusal();
+        return fail(refusal.code, refusal.message);
+      }
       log.error({ err: error, action: options.name, actorId: actor.id }, "action failed");
       return fail("internal:error", "Something went wrong; the error was logged.");
     }

@@ -10,3 +10,4 @@ export {
 } from "./mode";
 export { localReadOnlyState, setLocalReadOnlyState } from "./local-state";
 export { appTables, readOnlyGuardPlan, type Exemption } from "./tables";
+export { setMaintenanceMode } from "./maintenance";

@@ -1,16 +1,20 @@
 import type { Metadata } from "next";
 import { getDb } from "@/lib/runtime";
-import { Badge, PageHeader, Panel } from "@/app/_components/ui";
+import { ActionForm } from "@/app/_components/action-form";
+import { Badge, formatTime, PageHeader, Panel } from "@/app/_components/ui";
+import { readOnlyStatus } from "@/lib/read-only";
 import { instanceSecretKey } from "@/lib/secrets/key";
 import { listSettingsForDisplay, secretStorageSummary } from "@/lib/settings";
+import { setMaintenanceModeAction } from "./actions";
 
 export const metadata: Metadata = { title: "Settings" };
 
 export default async function SettingsPage() {
   const db = await getDb();
-  const [settings, secrets] = await Promise.all([
+  const [settings, secrets, readOnly] = await Promise.all([
     listSettingsForDisplay(db),
     secretStorageSummary(db),
+    readOnlyStatus(db),
   ]);
   const keyConfigured = instanceSecretKey() !== null;
   return (
@@ -30,6 +34,25 @@ export default async function SettingsPage() {
             Migrate to Cloud
           </button>
           <p className="mt-2 text-xs text-slate-500">Not available yet on this version.</p>
+        </div>
+      </Panel>
+      <Panel title="Maintenance mode">
+        <div data-testid="maintenance-mode">
+          <p className="mb-3 text-sm text-slate-600">
+            {readOnly.enabled
+              ? `Read-only since ${formatTime(readOnly.changedAt)}${readOnly.reason ? ` — ${readOnly.reason}` : ""}. Every node refuses changes; sign-in and browsing keep working.`
+              : "Freeze every change on every node — the database itself refuses writes — while you back up or upgrade. Sign-in and browsing keep working."}
+          </p>
+          <ActionForm
+            action={setMaintenanceModeAction}
+            submitLabel={
+              readOnly.enabled ? "Switch read-only mode off" : "Switch read-only mode on"
+            }
+            danger={!readOnly.enabled}
+            allowInReadOnly
+          >
+            <input type="hidden" name="enabled" value={readOnly.enabled ? "false" : "true"} />
+          </ActionForm>
         </div>
       </Panel>
       <Panel title="Secrets at rest">

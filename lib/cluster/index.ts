@@ -1,0 +1,2 @@
+export { channels, listen, notify, type Channel } from "./notify";
+export { startNodeServices, type NodeServices, type NodeServicesOptions } from "./node";

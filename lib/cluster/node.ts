@@ -1,0 +1,99 @@
+import crypto from "node:crypto";
+import os from "node:os";
+import { sql } from "drizzle-orm";
+import type { DatabaseHandle } from "@/db/client";
+import { clusterNodes } from "@/db/schema";
+import { appVersion } from "@/lib/config/version";
+import { log } from "@/lib/log";
+import { readOnlyStatus, releaseLocalLease, setLocalReadOnlyState } from "@/lib/read-only";
+import { isSchedulerPaused, SchedulerWorker, type JobDefinition } from "@/lib/scheduler";
+import { channels, listen } from "./notify";
+
+export interface NodeServicesOptions {
+  jobs: JobDefinition[];
+  heartbeatMs?: number;
+  schedulerPollMs?: number;
+  nodeId?: string;
+}
+
+export interface NodeServices {
+  nodeId: string;
+  worker: SchedulerWorker;
+  /** Re-reads read-only state and writes the heartbeat now (also runs on a timer). */
+  refresh(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * What every server process runs besides serving requests: it listens for
+ * read-only and scheduler changes, keeps a heartbeat row that says what it
+ * sees, and runs the scheduler worker.
+ */
+export async function startNodeServices(
+  handle: DatabaseHandle,
+  options: NodeServicesOptions,
+): Promise<NodeServices> {
+  const nodeId =
+    options.nodeId ?? `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString("hex")}`;
+  const { db } = handle;
+  const worker = new SchedulerWorker(db, {
+    nodeId,
+    jobs: options.jobs,
+    pollMs: options.schedulerPollMs,
+  });
+  let readOnly = false;
+  let schedulerPaused = false;
+
+  const refreshReadOnly = async () => {
+    const status = await readOnlyStatus(db);
+    readOnly = status.enabled;
+    setLocalReadOnlyState({ enabled: status.enabled, reason: status.reason });
+    // Switched off elsewhere: let go of the lock if this process holds it.
+    if (!status.enabled) await releaseLocalLease(handle);
+  };
+  const heartbeat = async () => {
+    schedulerPaused = await isSchedulerPaused(db);
+    const row = {
+      readOnly,
+      schedulerPaused,
+      runningJobs: worker.runningJobs,
+      lastSeenAt: new Date(),
+    };
+    await db
+      .insert(clusterNodes)
+      .values({ id: nodeId, host: os.hostname(), pid: process.pid, appVersion, ...row })
+      .onConflictDoUpdate({ target: clusterNodes.id, set: row });
+  };
+  const refresh = async () => {
+    await refreshReadOnly();
+    await heartbeat();
+  };
+  const safely = (what: string, run: () => Promise<void>) => () => {
+    run().catch((error: unknown) => log.warn({ err: error, node: nodeId }, `${what} failed`));
+  };
+
+  const unsubscribe = [
+    await listen(handle, channels.readOnly, safely("read-only refresh", refresh)),
+    await listen(handle, channels.scheduler, () => {
+      worker.wake();
+      safely("heartbeat", heartbeat)();
+    }),
+  ];
+  await refresh();
+  await worker.start();
+  const timer = setInterval(safely("heartbeat", refresh), options.heartbeatMs ?? 5000);
+  timer.unref();
+  log.info({ node: nodeId, version: appVersion }, "node services started");
+
+  return {
+    nodeId,
+    worker,
+    refresh,
+    async stop() {
+      clearInterval(timer);
+      await worker.stop();
+      for (const off of unsubscribe) await off().catch(() => {});
+      await db.execute(sql`delete from liftoff_cluster.nodes where id = ${nodeId}`).catch(() => {});
+    },
+  };
+}
