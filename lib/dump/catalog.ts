@@ -37,7 +37,11 @@ export async function tableShapes(query: TextQuery, tables: string[]): Promise<T
       .map((r) => r[1]!);
     return {
       name,
-      columns: own.map((r) => ({ name: r[1]!, typeOid: Number(r[2]), collatable: r[3] === "true" })),
+      columns: own.map((r) => ({
+        name: r[1]!,
+        typeOid: Number(r[2]),
+        collatable: r[3] === "true",
+      })),
       primaryKey,
     };
   });

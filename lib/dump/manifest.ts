@@ -19,6 +19,9 @@ const dataFile = z.object({
   /** Uncompressed bytes and their SHA-256: what is verified is what gets loaded. */
   bytes: count,
   sha256,
+  /** The gzip file as stored: any flipped byte shows, even one gzip would not notice. */
+  compressedBytes: count,
+  compressedSha256: sha256,
 });
 
 const table = z.object({

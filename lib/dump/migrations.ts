@@ -51,7 +51,8 @@ export function identifyApplied(
   rows: { hash: string; createdAt: number }[],
   known: CodeMigration[] = codeMigrations(),
 ): CodeMigration[] {
-  if (rows.length === 0) throw new Error("The database has no applied migrations: nothing to dump.");
+  if (rows.length === 0)
+    throw new Error("The database has no applied migrations: nothing to dump.");
   return rows.map((row) => {
     const match = known.find((m) => m.createdAt === row.createdAt && m.hash === row.hash);
     if (!match) {

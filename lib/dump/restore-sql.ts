@@ -18,7 +18,10 @@ export function setSequenceSql(sequence: DumpManifest["sequences"][number]): str
 export function restoreSql(
   manifest: Pick<DumpManifest, "tables" | "excludedTables" | "sequences" | "schema">,
 ): string {
-  const allTables = [...manifest.tables.map((t) => t.name), ...manifest.excludedTables.map((t) => t.name)];
+  const allTables = [
+    ...manifest.tables.map((t) => t.name),
+    ...manifest.excludedTables.map((t) => t.name),
+  ];
   const lines = [
     `-- Restores this Liftoff archive (schema ${manifest.schema.migrationId}) into an EMPTY PostgreSQL database.`,
     "-- Run it from the folder the archive was extracted into, e.g.:",

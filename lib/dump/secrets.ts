@@ -1,12 +1,7 @@
 import crypto from "node:crypto";
 import { getTableConfig } from "drizzle-orm/pg-core";
 import { dataSources, settings } from "@/db/schema";
-import {
-  decryptSecret,
-  encryptSecret,
-  type SecretKey,
-  SecretKeyError,
-} from "@/lib/secrets/cipher";
+import { decryptSecret, encryptSecret, type SecretKey, SecretKeyError } from "@/lib/secrets/cipher";
 import type { TextQuery } from "./catalog";
 import type { FieldValue } from "./copy-text";
 import type { DumpManifest } from "./manifest";

@@ -19,8 +19,7 @@ import { qualified, quoteIdent, quoteLiteral } from "./tables";
  * `batchRows` rows to keep memory bounded.
  */
 function textQuery(tx: Transaction): TextQuery {
-  return async (query) =>
-    (await tx.query<(string | null)[]>(query, [], { rowMode: "array" })).rows;
+  return async (query) => (await tx.query<(string | null)[]>(query, [], { rowMode: "array" })).rows;
 }
 
 const identity = (value: string) => value;
@@ -35,7 +34,8 @@ async function* readTable(tx: Transaction, spec: TableReadSpec): AsyncIterable<R
   const parsers = Object.fromEntries(
     [...spec.shape.columns.map((c) => c.typeOid), ...extraTypeOids].map((oid) => [oid, identity]),
   );
-  const tuple = (values: (string | null)[]) => `(${values.map((v) => quoteLiteral(v!)).join(", ")})`;
+  const tuple = (values: (string | null)[]) =>
+    `(${values.map((v) => quoteLiteral(v!)).join(", ")})`;
   let after: (string | null)[] | null = null;
   for (;;) {
     const lower: string = after ? `(${order}) > ${tuple(after)}` : "true";

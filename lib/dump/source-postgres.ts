@@ -61,9 +61,9 @@ export async function withPostgresSnapshot<T>(
   const count = Math.max(1, Math.min(parallel, sql.options.max));
   return sql.begin(begin, async (main) => {
     await main.unsafe(stableOutputSettings);
-    const [[snapshotId]] = (await main.unsafe("select pg_export_snapshot()").values()) as unknown as [
-      [string],
-    ];
+    const [[snapshotId]] = (await main
+      .unsafe("select pg_export_snapshot()")
+      .values()) as unknown as [[string]];
     let finish = () => {};
     const finished = new Promise<void>((resolve) => (finish = resolve));
     const readies: Promise<SnapshotWorker>[] = [];

@@ -113,14 +113,23 @@ export async function writeDumpArchive(
       const schema = schemaSql(applied);
       await archive.entry("schema.sql", Buffer.from(schema));
 
-      const progress: DumpProgress = { table: null, rowsDone: 0, rowsTotal: 0, bytesDone: 0, bytesTotal: 0 };
+      const progress: DumpProgress = {
+        table: null,
+        rowsDone: 0,
+        rowsTotal: 0,
+        bytesDone: 0,
+        bytesTotal: 0,
+      };
       for (const e of estimates.values()) {
         progress.rowsTotal += e.rows;
         progress.bytesTotal += e.bytes;
       }
       options.onProgress?.({ ...progress });
 
-      const dumpTable = async (worker: SnapshotWorker, shape: TableShape): Promise<ManifestTable> => {
+      const dumpTable = async (
+        worker: SnapshotWorker,
+        shape: TableShape,
+      ): Promise<ManifestTable> => {
         const order = tables.find((t) => t.name === shape.name)!.order;
         const tableHash = crypto.createHash("sha256");
         const result: ManifestTable = {
@@ -141,9 +150,17 @@ export async function writeDumpArchive(
           const data = Buffer.concat(parts);
           parts = [];
           const path = dataFilePath(order, shape.name, result.files.length);
-          result.files.push({ path, rows: partRows, bytes: data.length, sha256: sha256(data) });
+          const compressed = await gzip(data, { level });
+          result.files.push({
+            path,
+            rows: partRows,
+            bytes: data.length,
+            sha256: sha256(data),
+            compressedBytes: compressed.length,
+            compressedSha256: sha256(compressed),
+          });
           partBytes = partRows = 0;
-          await archive.entry(path, await gzip(data, { level }));
+          await archive.entry(path, compressed);
         };
         const spec = {
           shape,
