@@ -46,12 +46,13 @@ export async function serverDigests(handle: DatabaseHandle): Promise<Record<stri
       return (await tx.query<string[]>(sql, [], { rowMode: "array" })).rows;
     });
   } else {
-    rows = (await (handle.raw as postgres.Sql).begin(async (tx) => {
+    const result: unknown = await (handle.raw as postgres.Sql).begin(async (tx) => {
       await tx.unsafe(stableOutputSettings);
       return tx.unsafe(sql).values();
-    })) as unknown as string[][];
+    });
+    rows = result as string[][];
   }
-  return Object.fromEntries(rows.map(([name, digest]) => [name, digest]));
+  return Object.fromEntries(rows.map((row) => [row[0], row[1]]));
 }
 
 const tricky = fc.constantFrom(
