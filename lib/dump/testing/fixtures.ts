@@ -52,7 +52,7 @@ export async function serverDigests(handle: DatabaseHandle): Promise<Record<stri
     });
     rows = result as string[][];
   }
-  return Object.fromEntries(rows.map((row) => [row[0], row[1]]));
+  return Object.fromEntries(rows.map((row): [string, string] => [row[0]!, row[1]!]));
 }
 
 const tricky = fc.constantFrom(
