@@ -27,7 +27,8 @@ async function readAll(bytes: Buffer, pieces = 7) {
     ),
   );
   const out = [];
-  for await (const e of readTar(Readable.from(chunks), 1 << 20)) out.push({ name: e.name, data: e.data });
+  for await (const e of readTar(Readable.from(chunks), 1 << 20))
+    out.push({ name: e.name, data: e.data });
   return out;
 }
 
