@@ -1,0 +1,25 @@
+export type RefusalCode =
+  | "truncated"
+  | "malformed"
+  | "unsafe_path"
+  | "format_version"
+  | "damaged"
+  | "count_mismatch"
+  | "newer_schema"
+  | "unknown_schema"
+  | "schema_mismatch"
+  | "target_not_empty";
+
+/**
+ * Why an archive was not loaded. Every refusal happens before the target is
+ * written to, or inside the load transaction, which then rolls back.
+ */
+export class ArchiveRefusal extends Error {
+  constructor(
+    readonly code: RefusalCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ArchiveRefusal";
+  }
+}

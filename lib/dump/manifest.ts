@@ -1,0 +1,80 @@
+import { z } from "zod";
+
+export const DUMP_FORMAT = "liftoff-dump";
+export const DUMP_FORMAT_VERSION = 1;
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "must be a SHA-256 hex digest");
+const count = z.number().int().nonnegative();
+
+/** Data files live in `data/`, named `NNN-<table>.K.tsv.gz` (K = chunk number). */
+export const dataFilePattern = /^data\/[0-9]{3}-[a-z0-9_]+\.[0-9]+\.tsv\.gz$/;
+
+export function dataFilePath(order: number, table: string, chunk: number): string {
+  return `data/${String(order).padStart(3, "0")}-${table}.${chunk}.tsv.gz`;
+}
+
+const dataFile = z.object({
+  path: z.string().regex(dataFilePattern, "is not a data file path"),
+  rows: count,
+  /** Uncompressed bytes and their SHA-256: what is verified is what gets loaded. */
+  bytes: count,
+  sha256,
+  /** The gzip file as stored: any flipped byte shows, even one gzip would not notice. */
+  compressedBytes: count,
+  compressedSha256: sha256,
+});
+
+const table = z.object({
+  name: z.string().regex(/^[a-z0-9_]+$/),
+  order: count,
+  columns: z.array(z.string().min(1)).min(1),
+  primaryKey: z.array(z.string().min(1)),
+  rows: count,
+  bytes: count,
+  /** SHA-256 of the table's uncompressed data, all chunks in order. */
+  sha256,
+  files: z.array(dataFile),
+});
+
+const migration = z.object({ id: z.string(), hash: sha256, createdAt: z.number().int() });
+
+export const manifestSchema = z.object({
+  format: z.literal(DUMP_FORMAT),
+  formatVersion: z.number().int(),
+  appVersion: z.string(),
+  createdAt: z.string(),
+  sourceInstanceId: z.string().nullable(),
+  sourceEngine: z.enum(["pglite", "postgres"]),
+  schema: z.object({
+    /** The last applied Drizzle migration: the schema the data fits. */
+    migrationId: z.string(),
+    migrations: z.array(migration).min(1),
+    sha256,
+  }),
+  secrets: z.object({
+    /**
+     * instance-key: as the instance stores them (encrypted with its key when
+     * it has one); plaintext: decrypted on request; recipient-key: encrypted
+     * for a key the caller supplied (the cloud's).
+     */
+    mode: z.enum(["instance-key", "plaintext", "recipient-key"]),
+    keyFingerprint: z.string().nullable(),
+    count,
+    encrypted: count,
+  }),
+  tables: z.array(table),
+  excludedTables: z.array(z.object({ name: z.string(), reason: z.string() })),
+  sequences: z.array(
+    z.object({
+      table: z.string(),
+      column: z.string(),
+      /** The next value a new row gets (bigint as a string). */
+      nextValue: z.string().regex(/^-?[0-9]+$/),
+    }),
+  ),
+  restoreSql: z.object({ sha256 }),
+});
+
+export type DumpManifest = z.infer<typeof manifestSchema>;
+export type ManifestTable = DumpManifest["tables"][number];
+export type ManifestMigration = z.infer<typeof migration>;

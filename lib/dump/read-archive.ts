@@ -1,0 +1,164 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import { promisify } from "node:util";
+import zlib from "node:zlib";
+import { countCopyRows } from "./copy-text";
+import { ArchiveRefusal } from "./errors";
+import {
+  DUMP_FORMAT,
+  DUMP_FORMAT_VERSION,
+  dataFilePattern,
+  manifestSchema,
+  type DumpManifest,
+} from "./manifest";
+import { readTar, TarFormatError } from "./tar";
+
+const gunzip = promisify(zlib.gunzip);
+
+/** A path, or something that opens the archive afresh each time (it is read twice). */
+export type ArchiveSource = string | (() => AsyncIterable<Uint8Array>);
+
+/** No entry the writer makes comes near this; a larger header is refused unread. */
+export const MAX_ENTRY_BYTES = 256 << 20;
+
+export type EntryKind = "manifest" | "schema" | "restore" | "data" | "directory";
+
+function open(source: ArchiveSource): AsyncIterable<Uint8Array> {
+  return typeof source === "string"
+    ? fs.createReadStream(source, { highWaterMark: 1 << 20 })
+    : source();
+}
+
+/** Only the archive's own names are accepted: nothing can land outside its folder when extracted. */
+export function entryKind(name: string, type: "file" | "directory"): EntryKind {
+  if (type === "directory" && name === "data/") return "directory";
+  if (type === "file") {
+    if (name === "manifest.json") return "manifest";
+    if (name === "schema.sql") return "schema";
+    if (name === "restore.sql") return "restore";
+    if (dataFilePattern.test(name)) return "data";
+  }
+  throw new ArchiveRefusal(
+    "unsafe_path",
+    `The archive carries an entry outside its own folders (${JSON.stringify(name)}); it was refused.`,
+  );
+}
+
+export interface ArchiveEntry {
+  name: string;
+  kind: EntryKind;
+  data: Buffer;
+}
+
+/** The archive's entries, structurally checked: known names only, each once. */
+export async function* archiveEntries(source: ArchiveSource): AsyncGenerator<ArchiveEntry> {
+  const seen = new Set<string>();
+  try {
+    for await (const entry of readTar(open(source), MAX_ENTRY_BYTES)) {
+      const kind = entryKind(entry.name, entry.type);
+      if (seen.has(entry.name)) {
+        throw new ArchiveRefusal("malformed", `The archive holds ${entry.name} twice.`);
+      }
+      seen.add(entry.name);
+      yield { name: entry.name, kind, data: entry.data };
+    }
+  } catch (error) {
+    if (error instanceof TarFormatError) {
+      throw new ArchiveRefusal(
+        error.code,
+        error.code === "truncated"
+          ? "The archive is truncated: it ends before its last entry is complete. Copy or download it again."
+          : `The archive is not a valid tar file: ${error.message}.`,
+      );
+    }
+    throw error;
+  }
+}
+
+export function parseManifest(data: Buffer): DumpManifest {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(data.toString("utf8"));
+  } catch {
+    throw new ArchiveRefusal("malformed", "manifest.json is not valid JSON.");
+  }
+  const head = raw as { format?: unknown; formatVersion?: unknown } | null;
+  if (head?.format !== DUMP_FORMAT) {
+    throw new ArchiveRefusal("malformed", "manifest.json does not describe a Liftoff dump.");
+  }
+  if (head.formatVersion !== DUMP_FORMAT_VERSION) {
+    throw new ArchiveRefusal(
+      "format_version",
+      `The archive uses dump format version ${String(head.formatVersion)}; this version of Liftoff reads version ${DUMP_FORMAT_VERSION} only.`,
+    );
+  }
+  const parsed = manifestSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    throw new ArchiveRefusal("malformed", `manifest.json is malformed: ${issues.join("; ")}.`);
+  }
+  return parsed.data;
+}
+
+export const sha256 = (data: Buffer) => crypto.createHash("sha256").update(data).digest("hex");
+
+/** What a data file really holds, checked against what the manifest says. */
+export interface DataFileFacts {
+  rows: number;
+  bytes: number;
+  sha256: string;
+  compressedBytes: number;
+  compressedSha256: string;
+  data: Buffer;
+}
+
+export async function inspectDataFile(
+  name: string,
+  compressed: Buffer,
+  maxBytes = MAX_ENTRY_BYTES,
+): Promise<DataFileFacts> {
+  let data: Buffer;
+  try {
+    data = await gunzip(compressed, { maxOutputLength: Math.max(1, maxBytes) });
+  } catch (error) {
+    throw new ArchiveRefusal(
+      "damaged",
+      `Data file ${name} is damaged (${(error as Error).message}): the archive was altered or corrupted.`,
+    );
+  }
+  if (data.length > 0 && data[data.length - 1] !== 0x0a) {
+    throw new ArchiveRefusal("malformed", `Data file ${name} does not end with a complete row.`);
+  }
+  return {
+    rows: countCopyRows(data),
+    bytes: data.length,
+    sha256: sha256(data),
+    compressedBytes: compressed.length,
+    compressedSha256: sha256(compressed),
+    data,
+  };
+}
+
+/** Compares one data file with its manifest entry: damage first, then lying counts. */
+export function checkDataFile(
+  file: DumpManifest["tables"][number]["files"][number],
+  facts: Omit<DataFileFacts, "data">,
+): void {
+  if (
+    file.compressedSha256 !== facts.compressedSha256 ||
+    file.compressedBytes !== facts.compressedBytes ||
+    file.sha256 !== facts.sha256 ||
+    file.bytes !== facts.bytes
+  ) {
+    throw new ArchiveRefusal(
+      "damaged",
+      `Data file ${file.path} does not match its checksum in the manifest: the archive was altered or corrupted.`,
+    );
+  }
+  if (file.rows !== facts.rows) {
+    throw new ArchiveRefusal(
+      "count_mismatch",
+      `The manifest says ${file.path} holds ${file.rows} rows, but it holds ${facts.rows}.`,
+    );
+  }
+}

@@ -1,0 +1,173 @@
+import fs from "node:fs";
+import path from "node:path";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { users } from "@/db/schema";
+import { createTestDatabase, testEngines, type TestDatabase } from "@/lib/testing/engines";
+import { existingContent } from "./catalog";
+import { ArchiveRefusal } from "./errors";
+import { loadDumpArchive } from "./load";
+import { withLoadTransaction } from "./load-target";
+import type { DumpManifest } from "./manifest";
+import { readTar, TAR_END, tarHeader, tarPadding } from "./tar";
+import { dataset, dumpToFile, insertDataset, tempDir } from "./testing/fixtures";
+import { verifyDumpArchive } from "./verify";
+
+type Entry = { name: string; data: Buffer };
+
+async function entriesOf(file: string): Promise<Entry[]> {
+  const entries: Entry[] = [];
+  for await (const e of readTar(fs.createReadStream(file), 1 << 30)) entries.push(e);
+  return entries;
+}
+
+function tarOf(entries: Entry[]): Buffer {
+  const mtime = new Date();
+  return Buffer.concat([
+    ...entries.flatMap((e) => [
+      tarHeader(e.name, e.data.length, mtime),
+      e.data,
+      tarPadding(e.data.length),
+    ]),
+    TAR_END,
+  ]);
+}
+
+function editManifest(entries: Entry[], edit: (m: DumpManifest) => void): Entry[] {
+  return entries.map((e) => {
+    if (e.name !== "manifest.json") return e;
+    const manifest = JSON.parse(e.data.toString()) as DumpManifest;
+    edit(manifest);
+    return { name: e.name, data: Buffer.from(JSON.stringify(manifest)) };
+  });
+}
+
+describe.each(testEngines())("archive refusals [%s]", (engine) => {
+  let source: TestDatabase;
+  const dir = tempDir();
+  const good = path.join(dir, "good.tar");
+  let entries: Entry[];
+  beforeAll(async () => {
+    source = await createTestDatabase(engine);
+    await insertDataset(source, fc.sample(dataset, { numRuns: 1, seed: 42 })[0]!);
+    await dumpToFile(source, good, { chunkBytes: 64, batchRows: 2 });
+    entries = await entriesOf(good);
+  });
+  afterAll(async () => {
+    await source.drop();
+  });
+
+  async function expectRefused(bytes: Buffer, code: string, message: RegExp) {
+    const file = path.join(dir, `${code}.tar`);
+    fs.writeFileSync(file, bytes);
+    const target = await createTestDatabase(engine, { migrate: false });
+    try {
+      const error = await loadDumpArchive(target, file).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(ArchiveRefusal);
+      expect((error as ArchiveRefusal).code).toBe(code);
+      expect((error as ArchiveRefusal).message).toMatch(message);
+      // Untouched: not a table, not a migration record.
+      const untouched = await withLoadTransaction(target, (t) => existingContent(t.query));
+      expect(untouched).toEqual([]);
+    } finally {
+      await target.drop();
+    }
+  }
+
+  it("accepts the archive as written", async () => {
+    const { manifest } = await verifyDumpArchive(good);
+    expect(manifest.tables.some((t) => t.files.length > 1)).toBe(true);
+  });
+
+  it("refuses a flipped byte in a data file", async () => {
+    const index = entries.findIndex((e) => e.name.startsWith("data/") && e.data.length > 40);
+    const flipped = entries.map((e, i) => {
+      if (i !== index) return e;
+      const data = Buffer.from(e.data);
+      data[Math.floor(data.length / 2)]! ^= 0x01;
+      return { ...e, data };
+    });
+    await expectRefused(
+      tarOf(flipped),
+      "damaged",
+      /Data file data\/.* (is damaged|does not match its checksum)/,
+    );
+  });
+
+  it("refuses a truncated archive", async () => {
+    const bytes = fs.readFileSync(good);
+    await expectRefused(
+      bytes.subarray(0, Math.floor(bytes.length * 0.6)),
+      "truncated",
+      /truncated/,
+    );
+  });
+
+  it("refuses a manifest that lies about row counts", async () => {
+    const lying = editManifest(entries, (m) => {
+      const table = m.tables.find((t) => t.files.length > 0)!;
+      table.rows += 1;
+      table.files[0]!.rows += 1;
+    });
+    await expectRefused(
+      tarOf(lying),
+      "count_mismatch",
+      /The manifest says .* holds \d+ rows, but it holds \d+/,
+    );
+  });
+
+  it("refuses an unknown format version", async () => {
+    const future = editManifest(entries, (m) => {
+      m.formatVersion = 2;
+    });
+    await expectRefused(
+      tarOf(future),
+      "format_version",
+      /dump format version 2; .* reads version 1 only/,
+    );
+  });
+
+  it("refuses a path outside the archive's folders", async () => {
+    const evil = [{ name: "../evil.sh", data: Buffer.from("rm -rf /\n") }, ...entries];
+    await expectRefused(
+      tarOf(evil),
+      "unsafe_path",
+      /entry outside its own folders \("\.\.\/evil\.sh"\)/,
+    );
+  });
+
+  it("refuses an archive from a newer schema", async () => {
+    const newer = editManifest(entries, (m) => {
+      const last = m.schema.migrations.at(-1)!;
+      m.schema.migrations.push({
+        id: "9999_future",
+        hash: last.hash,
+        createdAt: last.createdAt + 1,
+      });
+      m.schema.migrationId = "9999_future";
+    });
+    await expectRefused(tarOf(newer), "newer_schema", /newer schema \(migration 9999_future\)/);
+  });
+
+  it("refuses a target that is not empty, and leaves it as it was", async () => {
+    const target = await createTestDatabase(engine);
+    try {
+      await target.db
+        .insert(users)
+        .values({ email: "keep@example.com", name: "keep", passwordHash: "x" });
+      await expect(loadDumpArchive(target, good)).rejects.toMatchObject({
+        code: "target_not_empty",
+        message: expect.stringMatching(
+          /The target database is not empty \(it has public\./,
+        ) as unknown,
+      });
+      const rows = await target.db.select().from(users);
+      expect(rows.map((r) => r.email)).toEqual(["keep@example.com"]);
+    } finally {
+      await target.drop();
+    }
+  });
+});

@@ -1,0 +1,129 @@
+import crypto from "node:crypto";
+import { getTableConfig } from "drizzle-orm/pg-core";
+import { dataSources, settings } from "@/db/schema";
+import { decryptSecret, encryptSecret, type SecretKey, SecretKeyError } from "@/lib/secrets/cipher";
+import type { TextQuery } from "./catalog";
+import type { FieldValue } from "./copy-text";
+import type { DumpManifest } from "./manifest";
+
+/**
+ * keep: secrets as stored (encrypted with the instance key when it has one);
+ * plaintext: decrypted, only on explicit request; recipient: decrypted and
+ * re-encrypted for `recipientKey` (the cloud's), so the archive never holds
+ * them in clear.
+ */
+export type SecretMode = "keep" | "plaintext" | "recipient";
+
+export interface SecretOptions {
+  mode: SecretMode;
+  instanceKey: SecretKey | null;
+  recipientKey?: SecretKey;
+}
+
+export function keyFingerprint(key: SecretKey): string {
+  return crypto
+    .createHmac("sha256", key.bytes)
+    .update("liftoff key fingerprint")
+    .digest("hex")
+    .slice(0, 16);
+}
+
+/** How one table's secret column is read and rewritten; null when nothing changes. */
+export interface SecretRewrite {
+  /** Extra select expressions appended after the table's columns. */
+  extraSelect: string[];
+  apply(row: FieldValue[], extras: FieldValue[]): void;
+}
+
+const settingsTable = getTableConfig(settings).name;
+const dataSourcesTable = getTableConfig(dataSources).name;
+
+function text(value: FieldValue): string | null {
+  return value === null ? null : value.toString();
+}
+
+export function secretRewrite(
+  table: string,
+  columns: string[],
+  options: SecretOptions,
+): SecretRewrite | null {
+  if (options.mode === "keep") return null;
+  const seal = (stored: string) => {
+    const plain = decryptSecret(stored, options.instanceKey);
+    if (options.mode === "plaintext") return plain;
+    if (!options.recipientKey) throw new SecretKeyError("A recipient key is required.");
+    return encryptSecret(plain, options.recipientKey);
+  };
+  if (table === settingsTable) {
+    const value = columns.indexOf("value");
+    const secret = columns.indexOf("secret");
+    return {
+      extraSelect: [],
+      apply(row) {
+        const stored = text(row[value]!);
+        if (text(row[secret]!) === "t" && stored !== null) row[value] = seal(stored);
+      },
+    };
+  }
+  if (table === dataSourcesTable) {
+    const details = columns.indexOf("details");
+    return {
+      // Rewriting only the password, and leaving the rest as the server
+      // printed it, keeps numbers in `options` exact (JSON.parse would not).
+      extraSelect: [
+        `jsonb_typeof("details" -> 'password')`,
+        `"details" ->> 'password'`,
+        `("details" - 'password')`,
+      ],
+      apply(row, extras) {
+        if (text(extras[0]!) !== "string") return;
+        const rest = text(extras[2]!)!;
+        const password = `"password": ${JSON.stringify(seal(text(extras[1]!)!))}`;
+        row[details] = rest === "{}" ? `{${password}}` : `${rest.slice(0, -1)}, ${password}}`;
+      },
+    };
+  }
+  return null;
+}
+
+/** Counts the secrets in the snapshot, for the manifest. */
+export async function secretSummary(
+  query: TextQuery,
+  options: SecretOptions,
+): Promise<DumpManifest["secrets"]> {
+  const [row] = await query(`
+    select (select count(*) from "public"."${settingsTable}" where secret)::text,
+           (select count(*) from "public"."${settingsTable}" where secret and value like 'enc:v1:%')::text,
+           (select count(*) from "public"."${dataSourcesTable}" where jsonb_typeof(details -> 'password') = 'string')::text,
+           (select count(*) from "public"."${dataSourcesTable}" where details ->> 'password' like 'enc:v1:%')::text`);
+  const total = Number(row![0]) + Number(row![2]);
+  const encrypted = Number(row![1]) + Number(row![3]);
+  if (options.mode === "plaintext") {
+    if (encrypted > 0 && !options.instanceKey) {
+      throw new SecretKeyError(
+        "The database holds encrypted secrets but LIFTOFF_ENCRYPTION_KEY is not set: a plaintext dump cannot decrypt them.",
+      );
+    }
+    return { mode: "plaintext", keyFingerprint: null, count: total, encrypted: 0 };
+  }
+  if (options.mode === "recipient") {
+    if (!options.recipientKey) throw new SecretKeyError("A recipient key is required.");
+    if (encrypted > 0 && !options.instanceKey) {
+      throw new SecretKeyError(
+        "The database holds encrypted secrets but LIFTOFF_ENCRYPTION_KEY is not set: they cannot be re-encrypted.",
+      );
+    }
+    return {
+      mode: "recipient-key",
+      keyFingerprint: keyFingerprint(options.recipientKey),
+      count: total,
+      encrypted: total,
+    };
+  }
+  return {
+    mode: "instance-key",
+    keyFingerprint: options.instanceKey ? keyFingerprint(options.instanceKey) : null,
+    count: total,
+    encrypted,
+  };
+}

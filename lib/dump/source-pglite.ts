@@ -1,0 +1,82 @@
+import type { PGlite, Transaction } from "@electric-sql/pglite";
+import type { TextQuery } from "./catalog";
+import { countCopyRows, pushCopyRow, type FieldValue } from "./copy-text";
+import {
+  keyExpressions,
+  selectList,
+  stableOutputSettings,
+  type ReadBatch,
+  type Snapshot,
+  type TableReadSpec,
+} from "./source";
+import { qualified, quoteIdent, quoteLiteral } from "./tables";
+
+/**
+ * PGlite is one connection: the transaction holds it for the whole dump, so
+ * the snapshot is consistent by construction (and other queries wait).
+ * `COPY ... TO STDOUT` returns nothing on PGlite, and `TO '/dev/blob'` returns
+ * the whole result at once, so each table is read in primary-key ranges of
+ * `batchRows` rows to keep memory bounded.
+ */
+function textQuery(tx: Transaction): TextQuery {
+  return async (query) => (await tx.query<(string | null)[]>(query, [], { rowMode: "array" })).rows;
+}
+
+const identity = (value: string) => value;
+// jsonb and text cover the extra expressions secret rewrites select.
+const extraTypeOids = [25, 3802];
+
+async function* readTable(tx: Transaction, spec: TableReadSpec): AsyncIterable<ReadBatch> {
+  const keys = keyExpressions(spec.shape);
+  const order = keys.join(", ");
+  const table = qualified(spec.shape.name);
+  const keyText = spec.shape.primaryKey.map((k) => `${quoteIdent(k)}::text`).join(", ");
+  const parsers = Object.fromEntries(
+    [...spec.shape.columns.map((c) => c.typeOid), ...extraTypeOids].map((oid) => [oid, identity]),
+  );
+  const tuple = (values: (string | null)[]) =>
+    `(${values.map((v) => quoteLiteral(v!)).join(", ")})`;
+  let after: (string | null)[] | null = null;
+  for (;;) {
+    const lower: string = after ? `(${order}) > ${tuple(after)}` : "true";
+    const bound: { rows: (string | null)[][] } = await tx.query<(string | null)[]>(
+      `select ${keyText} from ${table} where ${lower} order by ${order} offset ${spec.batchRows - 1} limit 1`,
+      [],
+      { rowMode: "array" },
+    );
+    const upper: (string | null)[] | null = bound.rows[0] ?? null;
+    const where = upper ? `${lower} and (${order}) <= ${tuple(upper)}` : lower;
+    const select = `select ${selectList(spec)} from ${table} where ${where} order by ${order}`;
+    if (spec.rewrite) {
+      const width = spec.shape.columns.length;
+      const result = await tx.query<FieldValue[]>(select, [], { rowMode: "array", parsers });
+      const parts: Buffer[] = [];
+      for (const raw of result.rows) {
+        const row = raw.slice(0, width);
+        spec.rewrite.apply(row, raw.slice(width));
+        pushCopyRow(parts, row);
+      }
+      if (result.rows.length) yield { data: Buffer.concat(parts), rows: result.rows.length };
+    } else {
+      const result = await tx.query(`COPY (${select}) TO '/dev/blob'`);
+      const data = result.blob ? Buffer.from(await result.blob.arrayBuffer()) : Buffer.alloc(0);
+      if (data.length) yield { data, rows: countCopyRows(data) };
+    }
+    if (!upper) return;
+    after = upper;
+  }
+}
+
+export async function withPgliteSnapshot<T>(
+  pg: PGlite,
+  fn: (snapshot: Snapshot) => Promise<T>,
+): Promise<T> {
+  return pg.transaction(async (tx) => {
+    await tx.query("set transaction isolation level repeatable read read only");
+    await tx.query(stableOutputSettings);
+    return fn({
+      query: textQuery(tx),
+      workers: [{ readTable: (spec) => readTable(tx, spec) }],
+    });
+  });
+}

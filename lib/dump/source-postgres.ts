@@ -1,0 +1,93 @@
+import type postgres from "postgres";
+import type { TextQuery } from "./catalog";
+import { pushCopyRow, type FieldValue } from "./copy-text";
+import {
+  keyExpressions,
+  selectList,
+  stableOutputSettings,
+  type ReadBatch,
+  type Snapshot,
+  type SnapshotWorker,
+  type TableReadSpec,
+} from "./source";
+import { qualified } from "./tables";
+
+/**
+ * PostgreSQL reads go through ordinary queries, never postgres.js COPY
+ * streams: in 3.4.9 a `COPY TO STDOUT` can leave its connection hung (issues
+ * #499/#917). Rows arrive in `raw()` mode, i.e. as the exact bytes of each
+ * type's output function, the same text COPY would print, and are escaped
+ * into COPY text here.
+ */
+function textQuery(sql: postgres.TransactionSql): TextQuery {
+  return async (query) => (await sql.unsafe(query).values()) as (string | null)[][];
+}
+
+function worker(sql: postgres.TransactionSql): SnapshotWorker {
+  return {
+    async *readTable(spec: TableReadSpec): AsyncIterable<ReadBatch> {
+      const width = spec.shape.columns.length;
+      const query = `select ${selectList(spec)} from ${qualified(spec.shape.name)} order by ${keyExpressions(spec.shape).join(", ")}`;
+      const cursor = sql.unsafe(query).raw().cursor(spec.batchRows);
+      for await (const rows of cursor as AsyncIterable<(Buffer | null)[][]>) {
+        const parts: Buffer[] = [];
+        for (const raw of rows) {
+          let row: FieldValue[] = raw;
+          if (spec.rewrite) {
+            row = raw.slice(0, width);
+            spec.rewrite.apply(row, raw.slice(width));
+          }
+          pushCopyRow(parts, row);
+        }
+        yield { data: Buffer.concat(parts), rows: rows.length };
+      }
+    },
+  };
+}
+
+const begin = "isolation level repeatable read read only";
+
+/**
+ * One REPEATABLE READ READ ONLY transaction exports its snapshot and every
+ * other worker imports it (`SET TRANSACTION SNAPSHOT`), as `pg_dump -j`
+ * does: all workers see the database as of one instant.
+ */
+export async function withPostgresSnapshot<T>(
+  sql: postgres.Sql,
+  parallel: number,
+  fn: (snapshot: Snapshot) => Promise<T>,
+): Promise<T> {
+  // The exporting transaction holds one pooled connection for the whole dump.
+  const count = Math.max(1, Math.min(parallel, sql.options.max));
+  return sql.begin(begin, async (main) => {
+    await main.unsafe(stableOutputSettings);
+    const [[snapshotId]] = (await main
+      .unsafe("select pg_export_snapshot()")
+      .values()) as unknown as [[string]];
+    let finish = () => {};
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    const readies: Promise<SnapshotWorker>[] = [];
+    const ends: Promise<unknown>[] = [];
+    for (let i = 1; i < count; i++) {
+      let ready: (w: SnapshotWorker) => void = () => {};
+      let fail: (e: unknown) => void = () => {};
+      readies.push(new Promise<SnapshotWorker>((res, rej) => ((ready = res), (fail = rej))));
+      const end = sql
+        .begin(begin, async (tx) => {
+          await tx.unsafe(`set transaction snapshot '${snapshotId.replace(/'/g, "")}'`);
+          await tx.unsafe(stableOutputSettings);
+          ready(worker(tx));
+          await finished;
+        })
+        .catch((error: unknown) => fail(error));
+      ends.push(end);
+    }
+    try {
+      const others = await Promise.all(readies);
+      return await fn({ query: textQuery(main), workers: [worker(main), ...others] });
+    } finally {
+      finish();
+      await Promise.allSettled(ends);
+    }
+  }) as Promise<T>;
+}

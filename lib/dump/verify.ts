@@ -1,0 +1,117 @@
+import crypto from "node:crypto";
+import { ArchiveRefusal } from "./errors";
+import type { DumpManifest } from "./manifest";
+import { codeMigrations, planMigrations, type CodeMigration } from "./migrations";
+import {
+  archiveEntries,
+  checkDataFile,
+  inspectDataFile,
+  parseManifest,
+  sha256,
+  type ArchiveSource,
+  type DataFileFacts,
+} from "./read-archive";
+
+export interface VerifiedArchive {
+  manifest: DumpManifest;
+  /** Migrations to apply before the data (the archive's schema) and after it (newer ones). */
+  migrations: { before: CodeMigration[]; after: CodeMigration[] };
+}
+
+/** `data/003-users.2.tsv.gz` belongs to the table stream `003-users`. */
+function streamOf(path: string): string {
+  return path.slice("data/".length).replace(/\.[0-9]+\.tsv\.gz$/, "");
+}
+
+/**
+ * Reads the whole archive and checks it against its manifest: structure,
+ * names, every checksum, every count, and that this code knows its schema.
+ * Nothing is written anywhere; `loadDumpArchive` runs this first.
+ */
+export async function verifyDumpArchive(
+  source: ArchiveSource,
+  known: CodeMigration[] = codeMigrations(),
+): Promise<VerifiedArchive> {
+  const files = new Map<string, Omit<DataFileFacts, "data">>();
+  const streams = new Map<string, { hash: crypto.Hash; paths: string[] }>();
+  let manifestData: Buffer | null = null;
+  let schemaSha: string | null = null;
+  let restoreSha: string | null = null;
+  for await (const entry of archiveEntries(source)) {
+    if (entry.kind === "manifest") manifestData = entry.data;
+    else if (entry.kind === "schema") schemaSha = sha256(entry.data);
+    else if (entry.kind === "restore") restoreSha = sha256(entry.data);
+    else if (entry.kind === "data") {
+      const { data, ...facts } = await inspectDataFile(entry.name, entry.data);
+      files.set(entry.name, facts);
+      const key = streamOf(entry.name);
+      const stream = streams.get(key) ?? { hash: crypto.createHash("sha256"), paths: [] };
+      stream.hash.update(data);
+      stream.paths.push(entry.name);
+      streams.set(key, stream);
+    }
+  }
+  if (!manifestData) {
+    throw new ArchiveRefusal(
+      "malformed",
+      "The archive has no manifest.json: it is not a Liftoff dump, or it is incomplete.",
+    );
+  }
+  const manifest = parseManifest(manifestData);
+  const migrations = planMigrations(manifest.schema.migrations, known);
+  if (manifest.schema.migrations.at(-1)?.id !== manifest.schema.migrationId) {
+    throw new ArchiveRefusal("malformed", "The manifest's migration id is not its last migration.");
+  }
+  if (schemaSha !== manifest.schema.sha256 || restoreSha !== manifest.restoreSql.sha256) {
+    throw new ArchiveRefusal(
+      "damaged",
+      "schema.sql or restore.sql is missing or does not match its checksum in the manifest.",
+    );
+  }
+
+  const names = new Set<string>();
+  const listed = new Set<string>();
+  for (const table of manifest.tables) {
+    if (names.has(table.name)) {
+      throw new ArchiveRefusal("malformed", `The manifest lists table ${table.name} twice.`);
+    }
+    names.add(table.name);
+    const key = `${String(table.order).padStart(3, "0")}-${table.name}`;
+    let rows = 0;
+    let bytes = 0;
+    for (const file of table.files) {
+      const facts = files.get(file.path);
+      if (!facts || streamOf(file.path) !== key) {
+        throw new ArchiveRefusal(
+          "malformed",
+          `Data file ${file.path} of table ${table.name} is missing from the archive.`,
+        );
+      }
+      checkDataFile(file, facts);
+      listed.add(file.path);
+      rows += facts.rows;
+      bytes += facts.bytes;
+    }
+    if (rows !== table.rows || bytes !== table.bytes) {
+      throw new ArchiveRefusal(
+        "count_mismatch",
+        `The manifest says table ${table.name} has ${table.rows} rows (${table.bytes} bytes), but its data files hold ${rows} (${bytes} bytes).`,
+      );
+    }
+    const stream = streams.get(key);
+    const inOrder = (stream?.paths ?? []).join() === table.files.map((f) => f.path).join();
+    const digest = stream ? stream.hash.digest("hex") : sha256(Buffer.alloc(0));
+    if (!inOrder || digest !== table.sha256) {
+      throw new ArchiveRefusal(
+        "damaged",
+        `Table ${table.name} does not match its checksum in the manifest: the archive was altered or corrupted.`,
+      );
+    }
+  }
+  for (const path of files.keys()) {
+    if (!listed.has(path)) {
+      throw new ArchiveRefusal("malformed", `Data file ${path} is not listed in the manifest.`);
+    }
+  }
+  return { manifest, migrations };
+}

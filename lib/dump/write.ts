@@ -1,0 +1,252 @@
+import crypto from "node:crypto";
+import { PassThrough, Readable, type Writable } from "node:stream";
+import { promisify } from "node:util";
+import zlib from "node:zlib";
+import type { PGlite } from "@electric-sql/pglite";
+import type postgres from "postgres";
+import type { DatabaseHandle } from "@/db/client";
+import packageJson from "@/package.json";
+import { ArchiveWriter } from "./archive-writer";
+import {
+  appliedMigrationRows,
+  nextSequenceValue,
+  sequenceStates,
+  tableEstimates,
+  tableShapes,
+  type TableShape,
+} from "./catalog";
+import {
+  dataFilePath,
+  DUMP_FORMAT,
+  DUMP_FORMAT_VERSION,
+  type DumpManifest,
+  type ManifestTable,
+} from "./manifest";
+import { identifyApplied, schemaSql } from "./migrations";
+import { restoreSql } from "./restore-sql";
+import { secretRewrite, secretSummary, type SecretOptions } from "./secrets";
+import type { Snapshot, SnapshotWorker } from "./source";
+import { withPgliteSnapshot } from "./source-pglite";
+import { withPostgresSnapshot } from "./source-postgres";
+import { dumpTables, excludedTables } from "./tables";
+
+const gzip = promisify(zlib.gzip);
+
+export interface DumpProgress {
+  table: string | null;
+  rowsDone: number;
+  /** Estimated from planner statistics: rowsDone may pass it. */
+  rowsTotal: number;
+  /** Uncompressed COPY text written so far. */
+  bytesDone: number;
+  /** Estimated from the tables' on-disk size. */
+  bytesTotal: number;
+}
+
+export interface WriteDumpOptions {
+  /** Default: secrets stay as stored (encrypted with the instance key when there is one). */
+  secrets?: SecretOptions;
+  /** PostgreSQL connections reading tables at once (PGlite has one). Default 2. */
+  parallel?: number;
+  /** Uncompressed bytes per data file; bounds memory per worker. Default 8 MiB. */
+  chunkBytes?: number;
+  /** Rows per read. Default 5000. */
+  batchRows?: number;
+  /** gzip level, 1-9. Default 6 (gzip's and pg_dump's default). */
+  compressionLevel?: number;
+  sourceInstanceId?: string | null;
+  onProgress?: (progress: DumpProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface DumpResult {
+  manifest: DumpManifest;
+  /** Size and SHA-256 of the archive itself, e.g. for the upload. */
+  bytes: number;
+  sha256: string;
+}
+
+function withSnapshot<T>(
+  handle: DatabaseHandle,
+  parallel: number,
+  fn: (s: Snapshot) => Promise<T>,
+): Promise<T> {
+  return handle.engine === "pglite"
+    ? withPgliteSnapshot(handle.raw as PGlite, fn)
+    : withPostgresSnapshot(handle.raw as postgres.Sql, parallel, fn);
+}
+
+const sha256 = (data: Buffer | string) => crypto.createHash("sha256").update(data).digest("hex");
+
+/**
+ * Streams a consistent dump of the app database into `out` as a tar archive
+ * (format v1, see ARCHITECTURE.md). Data files are bounded chunks, each its
+ * own gzip member, so a table never sits in memory: at most `chunkBytes` per
+ * worker. The manifest can only be written once every checksum is known, so
+ * it is the archive's last entry; readers find it there.
+ */
+export async function writeDumpArchive(
+  handle: DatabaseHandle,
+  out: Writable,
+  options: WriteDumpOptions = {},
+): Promise<DumpResult> {
+  const secrets = options.secrets ?? { mode: "keep", instanceKey: null };
+  const chunkBytes = options.chunkBytes ?? 8 << 20;
+  const batchRows = options.batchRows ?? 5000;
+  const level = options.compressionLevel ?? 6;
+  const createdAt = new Date();
+  const archive = new ArchiveWriter(out, createdAt);
+  const checkAbort = () => options.signal?.throwIfAborted();
+  try {
+    return await withSnapshot(handle, options.parallel ?? 2, async (snapshot) => {
+      const tables = dumpTables();
+      const names = tables.filter((t) => !t.excluded).map((t) => t.name);
+      const applied = identifyApplied(await appliedMigrationRows(snapshot.query));
+      const shapes = await tableShapes(snapshot.query, names);
+      const estimates = await tableEstimates(snapshot.query, names);
+      const secretInfo = await secretSummary(snapshot.query, secrets);
+      const sequences = [];
+      for (const s of await sequenceStates(snapshot.query, names)) {
+        const nextValue = await nextSequenceValue(snapshot.query, s.sequence);
+        sequences.push({ table: s.table, column: s.column, nextValue });
+      }
+      const schema = schemaSql(applied);
+      await archive.entry("schema.sql", Buffer.from(schema));
+
+      const progress: DumpProgress = {
+        table: null,
+        rowsDone: 0,
+        rowsTotal: 0,
+        bytesDone: 0,
+        bytesTotal: 0,
+      };
+      for (const e of estimates.values()) {
+        progress.rowsTotal += e.rows;
+        progress.bytesTotal += e.bytes;
+      }
+      options.onProgress?.({ ...progress });
+
+      const dumpTable = async (
+        worker: SnapshotWorker,
+        shape: TableShape,
+      ): Promise<ManifestTable> => {
+        const order = tables.find((t) => t.name === shape.name)!.order;
+        const tableHash = crypto.createHash("sha256");
+        const result: ManifestTable = {
+          name: shape.name,
+          order,
+          columns: shape.columns.map((c) => c.name),
+          primaryKey: shape.primaryKey,
+          rows: 0,
+          bytes: 0,
+          sha256: "",
+          files: [],
+        };
+        let parts: Buffer[] = [];
+        let partBytes = 0;
+        let partRows = 0;
+        const flush = async () => {
+          if (partRows === 0) return;
+          const data = Buffer.concat(parts);
+          parts = [];
+          const path = dataFilePath(order, shape.name, result.files.length);
+          const compressed = await gzip(data, { level });
+          result.files.push({
+            path,
+            rows: partRows,
+            bytes: data.length,
+            sha256: sha256(data),
+            compressedBytes: compressed.length,
+            compressedSha256: sha256(compressed),
+          });
+          partBytes = partRows = 0;
+          await archive.entry(path, compressed);
+        };
+        const spec = {
+          shape,
+          batchRows,
+          rewrite: secretRewrite(shape.name, result.columns, secrets),
+        };
+        for await (const batch of worker.readTable(spec)) {
+          checkAbort();
+          tableHash.update(batch.data);
+          result.rows += batch.rows;
+          result.bytes += batch.data.length;
+          parts.push(batch.data);
+          partBytes += batch.data.length;
+          partRows += batch.rows;
+          progress.rowsDone += batch.rows;
+          progress.bytesDone += batch.data.length;
+          options.onProgress?.({ ...progress, table: shape.name });
+          if (partBytes >= chunkBytes) await flush();
+        }
+        await flush();
+        result.sha256 = tableHash.digest("hex");
+        return result;
+      };
+
+      // Largest tables first, so that parallel workers finish close together.
+      const queue = [...shapes].sort(
+        (a, b) => (estimates.get(b.name)?.bytes ?? 0) - (estimates.get(a.name)?.bytes ?? 0),
+      );
+      const done: ManifestTable[] = [];
+      await Promise.all(
+        snapshot.workers.map(async (worker) => {
+          for (let shape = queue.shift(); shape; shape = queue.shift()) {
+            done.push(await dumpTable(worker, shape));
+          }
+        }),
+      );
+      done.sort((a, b) => a.order - b.order);
+
+      const partial = {
+        tables: done,
+        excludedTables: [...excludedTables].map((name) => ({
+          name,
+          reason: "this instance's own migration state; the copy starts without it",
+        })),
+        sequences,
+        schema: {
+          migrationId: applied.at(-1)!.id,
+          migrations: applied.map(({ id, hash, createdAt }) => ({ id, hash, createdAt })),
+          sha256: sha256(schema),
+        },
+      };
+      const restore = restoreSql(partial);
+      await archive.entry("restore.sql", Buffer.from(restore));
+      const manifest: DumpManifest = {
+        format: DUMP_FORMAT,
+        formatVersion: DUMP_FORMAT_VERSION,
+        appVersion: packageJson.version,
+        createdAt: createdAt.toISOString(),
+        sourceInstanceId: options.sourceInstanceId ?? null,
+        sourceEngine: handle.engine,
+        secrets: secretInfo,
+        ...partial,
+        restoreSql: { sha256: sha256(restore) },
+      };
+      await archive.entry("manifest.json", Buffer.from(JSON.stringify(manifest, null, 2) + "\n"));
+      return { manifest, ...(await archive.finish()) };
+    });
+  } catch (error) {
+    // A half-written archive must not look complete: break the stream.
+    out.destroy(error instanceof Error ? error : new Error(String(error)));
+    throw error;
+  }
+}
+
+/**
+ * The same dump as a web stream, for a route handler:
+ * `return new Response(dumpArchiveStream(handle).stream, {headers})`.
+ * Cancelling the response (the client went away) aborts the dump.
+ */
+export function dumpArchiveStream(
+  handle: DatabaseHandle,
+  options: WriteDumpOptions = {},
+): { stream: ReadableStream<Uint8Array>; result: Promise<DumpResult> } {
+  const pass = new PassThrough({ highWaterMark: 1 << 20 });
+  const result = writeDumpArchive(handle, pass, options);
+  // The caller may only read the stream; failures also surface there.
+  result.catch(() => {});
+  return { stream: Readable.toWeb(pass) as ReadableStream<Uint8Array>, result };
+}

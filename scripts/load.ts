@@ -1,0 +1,69 @@
+/**
+ * npm run load -- FILE [--database-url URL]
+ * Verifies a dump archive, then restores it into an empty database (the app's,
+ * or URL) in one transaction. Exit codes: 0 loaded, 1 failed, 2 usage,
+ * 3 archive refused, 4 target database not empty.
+ */
+import { parseArgs } from "node:util";
+import { appDatabaseOptions, openDatabase } from "@/db/client";
+import { loadDumpArchive } from "@/lib/dump/load";
+import { keyFingerprint } from "@/lib/dump/secrets";
+import { verifyDumpArchive } from "@/lib/dump/verify";
+import { instanceSecretKey } from "@/lib/secrets/key";
+import { fail, percent, progressLine, usage } from "./dump-cli";
+
+const help = "Usage: npm run load -- FILE [--database-url postgres://...]";
+let parsed;
+try {
+  parsed = parseArgs({
+    allowPositionals: true,
+    options: { "database-url": { type: "string" }, help: { type: "boolean", default: false } },
+  });
+} catch (error) {
+  usage(help, (error as Error).message);
+}
+if (parsed.values.help) usage(help);
+if (parsed.positionals.length !== 1) usage(help, "Give exactly one archive file.");
+const file = parsed.positionals[0]!;
+const url = parsed.values["database-url"];
+if (url !== undefined && !/^postgres(ql)?:\/\//.test(url))
+  usage(help, "--database-url must be a postgres:// URL.");
+
+try {
+  const progress = progressLine();
+  progress.update("verifying…");
+  const verified = await verifyDumpArchive(file);
+  const handle = await openDatabase(
+    url ? { databaseUrl: url, maxConnections: 1 } : appDatabaseOptions(),
+  );
+  try {
+    const started = Date.now();
+    const report = await loadDumpArchive(handle, file, {
+      verified,
+      onProgress: (p) =>
+        progress.update(
+          `load ${percent(p.rowsDone, p.rowsTotal)}  ${p.rowsDone.toLocaleString()} of ${p.rowsTotal.toLocaleString()} rows`,
+        ),
+    });
+    progress.done();
+    const { manifest } = verified;
+    console.log(
+      `Loaded ${file} into ${handle.engine} (schema ${manifest.schema.migrationId}) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
+    for (const t of report.tables)
+      console.log(`  ${t.name.padEnd(20)} ${String(t.rows).padStart(10)} rows`);
+    if (report.migrationsApplied.length)
+      console.log(`Then applied newer migrations: ${report.migrationsApplied.join(", ")}`);
+    const key = instanceSecretKey();
+    const expected = manifest.secrets.keyFingerprint;
+    if (manifest.secrets.encrypted > 0 && expected && (!key || keyFingerprint(key) !== expected)) {
+      console.log(
+        `Warning: the archive's ${manifest.secrets.encrypted} encrypted secrets were sealed with a key (fingerprint ${expected}) that is not this instance's LIFTOFF_ENCRYPTION_KEY. Set that key to use them.`,
+      );
+    }
+  } finally {
+    await handle.close();
+  }
+} catch (error) {
+  fail(error);
+}

@@ -1,0 +1,41 @@
+/**
+ * npm run verify -- FILE
+ * Checks a dump archive (structure, checksums, counts, schema) without loading it.
+ * Exit codes: 0 valid, 1 failed (e.g. unreadable file), 2 usage, 3 refused.
+ */
+import { parseArgs } from "node:util";
+import { verifyDumpArchive } from "@/lib/dump/verify";
+import { fail, usage } from "./dump-cli";
+
+const help = "Usage: npm run verify -- FILE";
+let parsed;
+try {
+  parsed = parseArgs({
+    allowPositionals: true,
+    options: { help: { type: "boolean", default: false } },
+  });
+} catch (error) {
+  usage(help, (error as Error).message);
+}
+if (parsed.values.help) usage(help);
+if (parsed.positionals.length !== 1) usage(help, "Give exactly one archive file.");
+try {
+  const { manifest, migrations } = await verifyDumpArchive(parsed.positionals[0]!);
+  const rows = manifest.tables.reduce((n, t) => n + t.rows, 0);
+  console.log(
+    `Valid Liftoff dump, format ${manifest.formatVersion}, app ${manifest.appVersion}, created ${manifest.createdAt} on ${manifest.sourceEngine}`,
+  );
+  console.log(
+    `Schema ${manifest.schema.migrationId}${migrations.after.length ? ` (loading applies ${migrations.after.length} newer migrations)` : ""}`,
+  );
+  console.log(
+    `Secrets: ${manifest.secrets.mode}, ${manifest.secrets.count} (${manifest.secrets.encrypted} encrypted)`,
+  );
+  for (const t of manifest.tables)
+    console.log(`  ${t.name.padEnd(20)} ${String(t.rows).padStart(10)} rows  sha256 ${t.sha256}`);
+  console.log(
+    `${manifest.tables.length} tables, ${rows.toLocaleString()} rows: every checksum matches.`,
+  );
+} catch (error) {
+  fail(error);
+}
