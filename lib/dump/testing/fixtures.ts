@@ -35,7 +35,8 @@ export async function serverDigests(handle: DatabaseHandle): Promise<Record<stri
   const queries = dumpTables()
     .filter((t) => !t.excluded)
     .map((t) => {
-      const order = t.name === "settings" ? `"key" collate "C"` : quoteIdent("id");
+      // The whole row's text: an order for any table, whatever its key.
+      const order = `r::text collate "C"`;
       return `select ${`'${t.name}'`}, count(*)::text || ':' || md5(coalesce(string_agg(r::text, E'\\n' order by ${order}), '')) from ${qualified(t.name)} r`;
     });
   const sql = queries.join(" union all ") + " order by 1";
