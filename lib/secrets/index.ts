@@ -1,0 +1,10 @@
+export {
+  decryptSecret,
+  deriveSecretKey,
+  encryptSecret,
+  isEncrypted,
+  sealSecret,
+  SecretKeyError,
+  type SecretKey,
+} from "./cipher";
+export { instanceSecretKey } from "./key";
