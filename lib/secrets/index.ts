@@ -8,3 +8,9 @@ export {
   type SecretKey,
 } from "./cipher";
 export { instanceSecretKey } from "./key";
+export {
+  rotateSecrets,
+  RotationRefusedError,
+  type RotationKeys,
+  type RotationResult,
+} from "./rotate";
