@@ -38,8 +38,6 @@ export interface SeedOptions {
 
 export type SeedCounts = Record<SeedTable, number>;
 
-type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
-
 /**
  * Adds seeded content to the database in one transaction: a run that fails
  * halfway leaves nothing behind. Rows are generated a batch at a time, so
@@ -55,7 +53,7 @@ export async function seedDatabase(db: Database, options: SeedOptions): Promise<
   const passwordHash = await hash(seedPassword, 10);
   const counts = Object.fromEntries(seedTables.map((table) => [table, 0])) as SeedCounts;
 
-  async function insert<Row, Returned extends { id: number }>(
+  async function insert<Row, Returned>(
     table: SeedTable,
     total: number,
     rows: Iterable<Row>,
@@ -80,7 +78,7 @@ export async function seedDatabase(db: Database, options: SeedOptions): Promise<
   const collect = (pool: IdPool) => (returned: { id: number }[]) =>
     pool.add(returned.map((r) => r.id));
 
-  await db.transaction(async (tx: Transaction) => {
+  await db.transaction(async (tx) => {
     const [userMax] = await tx.select({ id: max(users.id) }).from(users);
     const [sourceMax] = await tx.select({ id: max(dataSources.id) }).from(dataSources);
 
