@@ -1,5 +1,5 @@
-import { is } from "drizzle-orm";
-import { getTableConfig, PgTable } from "drizzle-orm/pg-core";
+import { getTableConfig } from "drizzle-orm/pg-core";
+import { appTables } from "@/db/app-tables";
 import * as schema from "@/db/schema";
 
 export interface DumpTable {
@@ -28,10 +28,7 @@ export const excludedTables: ReadonlySet<string> = new Set([
  * `load` re-creates foreign keys after the data anyway).
  */
 export function dumpTables(): DumpTable[] {
-  const configs = (Object.values(schema) as unknown[])
-    .filter((value): value is PgTable => is(value, PgTable))
-    .map((table) => getTableConfig(table))
-    .filter((config) => (config.schema ?? "public") === "public");
+  const configs = appTables().map((table) => getTableConfig(table));
   const references = new Map<string, Set<string>>();
   for (const config of configs) {
     const targets = new Set<string>();

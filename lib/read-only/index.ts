@@ -9,5 +9,5 @@ export {
   type ReadOnlyStatus,
 } from "./mode";
 export { localReadOnlyState, setLocalReadOnlyState } from "./local-state";
-export { appTables, readOnlyGuardPlan, type Exemption } from "./tables";
+export { readOnlyGuardPlan, type Exemption } from "./tables";
 export { setMaintenanceMode } from "./maintenance";

@@ -1,5 +1,5 @@
-import { is } from "drizzle-orm";
-import { getTableConfig, PgTable } from "drizzle-orm/pg-core";
+import { getTableConfig, type PgTable } from "drizzle-orm/pg-core";
+import { appTables } from "@/db/app-tables";
 import * as schema from "@/db/schema";
 
 /**
@@ -19,14 +19,6 @@ const exemptions = new Map<PgTable, Exemption>([
   [schema.cards, { kind: "columns", columns: ["last_used_at", "updated_at"] }],
   [schema.users, { kind: "columns", columns: ["last_login_at", "updated_at"] }],
 ]);
-
-/** Every table of the app's own schema (`public`), read from the Drizzle schema. */
-export function appTables(): PgTable[] {
-  const exported: unknown[] = Object.values(schema);
-  return exported.filter(
-    (value): value is PgTable => is(value, PgTable) && getTableConfig(value).schema === undefined,
-  );
-}
 
 export interface GuardPlanEntry {
   table: string;

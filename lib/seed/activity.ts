@@ -1,4 +1,4 @@
-import type { auditLog, settings, viewLog } from "@/db/schema";
+import type { auditLog, reportSnapshots, settings, viewLog } from "@/db/schema";
 import { sealSecret, type SecretKey } from "@/lib/secrets/cipher";
 import type { IdPool } from "./id-pool";
 import type { SeededUser } from "./people";
@@ -108,5 +108,22 @@ export function* viewRows(rng: Random, count: number, refs: ActivityRefs): Gener
       durationMs: rng.chance(0.05) ? null : (rng.next() ** 3 * 30_000).toFixed(3),
       viewedAt: momentAt(rng, i / count),
     };
+  }
+}
+
+type NewReport = typeof reportSnapshots.$inferInsert;
+
+/** Rendered weekly summaries, as the scheduled report job writes them. */
+export function* reportRows(rng: Random, count: number, refs: ActivityRefs): Generator<NewReport> {
+  for (let i = 0; i < count; i++) {
+    const at = momentAt(rng, (i + 0.5) / count);
+    const lines = Array.from({ length: rng.int(1, 10) }, (_, n) => {
+      const views = rng.int(0, 5000);
+      return `${n + 1}. ${title(rng)} — ${views} views, ${rng.int(0, 24)} cards (dashboard ${refs.dashboards.pick(rng)})`;
+    });
+    const body = [`Dashboard summary, week to ${at.toISOString().slice(0, 10)}`, "", ...lines].join(
+      "\n",
+    );
+    yield { kind: "dashboard-summary", body, createdAt: at };
   }
 }

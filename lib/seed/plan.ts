@@ -10,11 +10,14 @@ export const seedTables = [
   "settings",
   "audit_log",
   "view_log",
+  "report_snapshots",
+  // Derived from the seeded views, as the usage roll-up job would.
+  "dashboard_usage",
 ] as const;
 export type SeedTable = (typeof seedTables)[number];
 
 /** Rows one run inserts per table; settings are a fixed set of keys instead. */
-export type SeedPlan = Record<Exclude<SeedTable, "settings">, number>;
+export type SeedPlan = Record<Exclude<SeedTable, "settings" | "dashboard_usage">, number>;
 
 export const minScale = 0.01;
 
@@ -41,5 +44,6 @@ export function planSeed(scale: number): SeedPlan {
     dashboard_cards: linear(120, 6),
     audit_log: linear(600, 10),
     view_log: linear(2700, 20),
+    report_snapshots: linear(4, 1),
   };
 }

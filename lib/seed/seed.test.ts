@@ -5,7 +5,7 @@ import type { Database } from "@/db/client";
 import { decryptSecret, deriveSecretKey, type SecretKey } from "@/lib/secrets";
 import { describeEachEngine, resetDatabase, rowsOf } from "@/lib/testing/engines";
 import { planSeed, seedTables } from "./plan";
-import { seedDatabase, seedPassword } from "./seed";
+import { seedDatabase, seedPassword, type SeedCounts } from "./seed";
 import { measureTables } from "./table-sizes";
 
 const key = deriveSecretKey("seed test key, long enough");
@@ -25,7 +25,8 @@ async function query<T>(db: Database, text: string): Promise<T[]> {
 async function projection(db: Database, secretKey: SecretKey): Promise<unknown[]> {
   const all: unknown[] = [];
   for (const table of seedTables) {
-    const order = table === "settings" ? "key" : "id";
+    const order =
+      table === "settings" ? "key" : table === "dashboard_usage" ? "dashboard_id, day" : "id";
     const rows = await query<{ row: Record<string, unknown> }>(
       db,
       `select to_jsonb(t) - 'id' - 'password_hash' as row from ${table} t order by ${order}`,
@@ -51,10 +52,11 @@ function depthOf(value: unknown): number {
 
 describeEachEngine("seed", (database) => {
   const plan = planSeed(0.05);
+  let firstRun: SeedCounts;
 
   beforeAll(async () => {
     await resetDatabase(database());
-    await seedDatabase(database().db, { scale: 0.05, seed: 1, secretKey: key });
+    firstRun = await seedDatabase(database().db, { scale: 0.05, seed: 1, secretKey: key });
   });
 
   it("fills every table but cloud_migration with the planned rows", async () => {
@@ -68,10 +70,13 @@ describeEachEngine("seed", (database) => {
       dashboard_cards: 6,
       audit_log: 30,
       view_log: 135,
+      report_snapshots: 1,
     });
+    expect(firstRun.dashboard_usage).toBeGreaterThan(0);
     expect(await rowCounts(database().db)).toEqual({
       ...plan,
       settings: 12,
+      dashboard_usage: firstRun.dashboard_usage,
       cloud_migration: 0,
     });
   });
@@ -183,9 +188,9 @@ describeEachEngine("seed", (database) => {
     const { db } = database();
     const before = await rowCounts(db);
     const counts = await seedDatabase(db, { scale: 0.05, seed: 1, secretKey: key });
-    expect(counts).toEqual({ ...plan, settings: 0 });
+    expect(counts).toEqual({ ...plan, settings: 0, dashboard_usage: firstRun.dashboard_usage });
     const after = await rowCounts(db);
-    for (const table of Object.keys(plan)) {
+    for (const table of [...Object.keys(plan), "dashboard_usage"]) {
       expect(after[table], table).toBe((before[table] ?? 0) * 2);
     }
     expect(after.settings).toBe(12);

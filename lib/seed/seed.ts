@@ -1,5 +1,6 @@
 import { hash } from "bcryptjs";
-import { max } from "drizzle-orm";
+import { max, sql } from "drizzle-orm";
+import { rowsOf } from "@/db/rows";
 import type { Database } from "@/db/client";
 import {
   auditLog,
@@ -9,12 +10,13 @@ import {
   dashboards,
   dataSources,
   loginHistory,
+  reportSnapshots,
   settings,
   users,
   viewLog,
 } from "@/db/schema";
 import type { SecretKey } from "@/lib/secrets/cipher";
-import { auditRows, settingRows, viewRows } from "./activity";
+import { auditRows, reportRows, settingRows, viewRows } from "./activity";
 import { cardRows, collectionLevels, collectionRows, dashboardRows } from "./content";
 import { dashboardCardRows } from "./dashboard-layout";
 import { dataSourceRows } from "./data-sources";
@@ -81,6 +83,7 @@ export async function seedDatabase(db: Database, options: SeedOptions): Promise<
   await db.transaction(async (tx) => {
     const [userMax] = await tx.select({ id: max(users.id) }).from(users);
     const [sourceMax] = await tx.select({ id: max(dataSources.id) }).from(dataSources);
+    const [viewMax] = await tx.select({ id: max(viewLog.id) }).from(viewLog);
 
     // Users and data sources grow with the square root of the scale, so
     // keeping them in memory stays small.
@@ -200,6 +203,23 @@ export async function seedDatabase(db: Database, options: SeedOptions): Promise<
       viewRows(rng("view_log"), plan.view_log, refs),
       (batch) => tx.insert(viewLog).values(batch).returning({ id: viewLog.id }),
     );
+    await insert(
+      "report_snapshots",
+      plan.report_snapshots,
+      reportRows(rng("report_snapshots"), plan.report_snapshots, refs),
+      (batch) => tx.insert(reportSnapshots).values(batch).returning({ id: reportSnapshots.id }),
+    );
+    // The daily usage of this run's dashboards, rolled up from this run's views.
+    const usage = await tx.execute(sql`
+      with added as (
+        insert into dashboard_usage (dashboard_id, day, views, viewers)
+        select v.model_id, (v.viewed_at at time zone 'UTC')::date, count(*), count(distinct v.user_id)
+        from view_log v
+        where v.model = 'dashboard' and v.id > ${viewMax?.id ?? 0}
+        group by 1, 2
+        returning 1)
+      select count(*)::int as n from added`);
+    counts.dashboard_usage = rowsOf<{ n: number }>(usage)[0]?.n ?? 0;
   });
   return counts;
 }

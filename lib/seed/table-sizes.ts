@@ -1,16 +1,12 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
+import { rowsOf } from "@/db/rows";
 
 export interface TableSize {
   table: string;
   rows: number;
   /** Heap, TOAST and indexes: what the table costs on disk. */
   bytes: number;
-}
-
-/** `db.execute` returns an array on postgres.js and `{rows}` on PGlite. */
-function rowsOf<T>(result: unknown): T[] {
-  return Array.isArray(result) ? (result as T[]) : (result as { rows: T[] }).rows;
 }
 
 /** Every table of the app schema with its exact row count and total size. */

@@ -8,7 +8,7 @@ import type postgres from "postgres";
 import type { DatabaseHandle } from "@/db/client";
 import * as s from "@/db/schema";
 import { stableOutputSettings } from "../source";
-import { dumpTables, qualified, quoteIdent } from "../tables";
+import { dumpTables, qualified } from "../tables";
 import { writeDumpArchive, type DumpResult, type WriteDumpOptions } from "../write";
 
 export function tempDir(): string {
