@@ -5,7 +5,9 @@ const port = Number(process.env.E2E_PORT || 3100);
 /**
  * End-to-end tests against the built server (`npm start` with an empty
  * embedded database of its own) in Debian's Chromium — never a downloaded
- * browser.
+ * browser. Spec files run in name order on one server: 01-foundation sets up
+ * the first admin on the fresh database; later specs make sure of their users
+ * themselves (e2e/fixtures.ts).
  */
 export default defineConfig({
   testDir: "e2e",

@@ -76,3 +76,19 @@ export async function sessionSigningSecret(db: Database, secretKey: SecretKey | 
     .onConflictDoNothing();
   return (await readSetting(db, AUTH_SECRET_KEY, secretKey)) ?? fresh;
 }
+
+const INSTANCE_ID_KEY = "instance.id";
+
+/** This instance's id: made once, kept in settings, carried by dumps and migrations. */
+export async function instanceId(db: Database): Promise<string> {
+  await db
+    .insert(settings)
+    .values({ key: INSTANCE_ID_KEY, value: crypto.randomUUID(), secret: false })
+    .onConflictDoNothing();
+  const [row] = await db
+    .select({ value: settings.value })
+    .from(settings)
+    .where(eq(settings.key, INSTANCE_ID_KEY));
+  if (!row) throw new Error("instance id missing after insert");
+  return row.value;
+}
