@@ -17,6 +17,7 @@ CREATE TABLE "cloud_migration_upload" (
 	"archive_size" bigint NOT NULL,
 	"part_size" bigint NOT NULL,
 	"part_count" integer NOT NULL,
+	"completed_at" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint

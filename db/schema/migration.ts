@@ -7,6 +7,7 @@ import {
   pgTable,
   primaryKey,
   text,
+  timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
 import { createdAt, updatedAt } from "./columns";
@@ -66,6 +67,8 @@ export const cloudMigrationUpload = pgTable("cloud_migration_upload", {
   archiveSize: bigint("archive_size", { mode: "number" }).notNull(),
   partSize: bigint("part_size", { mode: "number" }).notNull(),
   partCount: integer("part_count").notNull(),
+  // Set once the storage assembled the parts: a restart then only declares it uploaded.
+  completedAt: timestamp("completed_at", { withTimezone: true }),
   createdAt: createdAt(),
 });
 

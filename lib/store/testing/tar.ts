@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import { gzipSync } from "node:zlib";
 
@@ -23,7 +24,11 @@ function header(name: string, size: number): Buffer {
 }
 
 /** A small dump-shaped tar (manifest + gzip'd COPY text per table) for store tests. */
-export function writeTestArchive(file: string, tables: Record<string, string[]>): void {
+export function writeTestArchive(
+  file: string,
+  tables: Record<string, string[]>,
+  options: { fillerBytes?: number } = {},
+): void {
   const entries: { name: string; data: Buffer }[] = [
     {
       name: "manifest.json",
@@ -34,6 +39,9 @@ export function writeTestArchive(file: string, tables: Record<string, string[]>)
     const name = `data/${String(i + 1).padStart(3, "0")}-${table}.tsv.gz`;
     entries.push({ name, data: gzipSync(rows.map((r) => r + "\n").join("")) });
   });
+  // Random bytes the stand-in restorer skips: makes the archive as large as a test needs.
+  if (options.fillerBytes)
+    entries.push({ name: "filler.bin", data: randomBytes(options.fillerBytes) });
   const blocks: Buffer[] = [];
   for (const entry of entries) {
     blocks.push(header(entry.name, entry.data.length), entry.data);
