@@ -31,6 +31,10 @@ export async function startLocalS3(options: {
   return {
     endpoint: `http://127.0.0.1:${address.port}`,
     bucket: options.bucket,
-    close: () => server.close(),
+    close: () => {
+      // Keep-alive sockets (SDK clients, proxies) would hold close() open.
+      server.httpServer?.closeAllConnections();
+      return server.close();
+    },
   };
 }

@@ -56,6 +56,10 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       },
     );
     upstreamRequest.on("error", () => res.destroy());
+    // A client that dies mid-body (kill -9) must not leave the storage waiting.
+    res.on("close", () => {
+      if (!res.writableFinished) upstreamRequest.destroy();
+    });
     req.pipe(upstreamRequest);
   };
 
