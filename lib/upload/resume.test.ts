@@ -78,7 +78,7 @@ for (const engine of testEngines()) {
       expect(first.killed).toBe(true);
 
       const reopened =
-        engine === "postgres" ? instance : await openDatabase(location as { pgliteDir: string });
+        engine === "postgres" ? instance : await openDatabase(location);
       const saved = (await loadParts(reopened.db, migrationId)).map((p) => p.n);
       if (engine === "pglite") await reopened.close();
       expect(saved.length).toBeGreaterThanOrEqual(3);
