@@ -3,7 +3,7 @@ import path from "node:path";
 import { getDatabaseHandle } from "@/db/client";
 import { dataDir, readEnv } from "@/lib/config/env";
 import { defaultTokenTtlMs, defaultUrlTtlSeconds, type StoreContext } from "./context";
-import { localS3Credentials } from "./local-s3";
+import { localS3Credentials } from "./local-s3-credentials";
 import { ObjectStorage } from "./object-storage";
 import { restorableVersions } from "./restorable";
 import { countArchiveRowsStandIn } from "./row-count-restorer";

@@ -2,7 +2,8 @@ export { handleStoreRequest } from "./api";
 export type { StoreContext } from "./context";
 export { defaultTokenTtlMs, defaultUrlTtlSeconds } from "./context";
 export { ObjectStorage, type StorageSettings } from "./object-storage";
-export { startLocalS3, localS3Credentials, type LocalS3 } from "./local-s3";
+// The local s3rver (./local-s3) is left out on purpose: it is for tests and scripts, not the server bundle.
+export { localS3Credentials } from "./local-s3-credentials";
 export type { ArchiveRestorer } from "./restorer";
 export { countArchiveRowsStandIn } from "./row-count-restorer";
 export { restorableVersions, type RestorableVersions } from "./restorable";

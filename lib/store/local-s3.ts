@@ -1,8 +1,7 @@
 import fs from "node:fs";
 import S3rver from "s3rver";
 
-/** s3rver's fixed development credentials; it refuses unknown access keys. */
-export const localS3Credentials = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;
+export { localS3Credentials } from "./local-s3-credentials";
 
 export interface LocalS3 {
   endpoint: string;

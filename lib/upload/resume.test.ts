@@ -77,8 +77,7 @@ for (const engine of testEngines()) {
       const first = await runChild(input, 3);
       expect(first.killed).toBe(true);
 
-      const reopened =
-        engine === "postgres" ? instance : await openDatabase(location);
+      const reopened = engine === "postgres" ? instance : await openDatabase(location);
       const saved = (await loadParts(reopened.db, migrationId)).map((p) => p.n);
       if (engine === "pglite") await reopened.close();
       expect(saved.length).toBeGreaterThanOrEqual(3);
