@@ -14,6 +14,8 @@ describeEachEngine("schema", (database) => {
       "audit_log",
       "cards",
       "cloud_migration",
+      "cloud_migration_part",
+      "cloud_migration_upload",
       "collections",
       "dashboard_cards",
       "dashboard_usage",
@@ -27,11 +29,20 @@ describeEachEngine("schema", (database) => {
     ]);
   });
 
+  it("keeps the store's tables in a schema of their own, out of public", async () => {
+    const rows = rowsOf<{ schemaname: string; tablename: string }>(
+      await database().db.execute(
+        sql`select schemaname, tablename from pg_tables where schemaname = 'store' order by tablename`,
+      ),
+    );
+    expect(rows).toEqual([{ schemaname: "store", tablename: "migrations" }]);
+  });
+
   it("uses timestamptz for every timestamp", async () => {
     const rows = rowsOf<{ table_name: string; column_name: string }>(
       await database().db.execute(sql`
         select table_name, column_name from information_schema.columns
-        where table_schema = 'public' and data_type = 'timestamp without time zone'`),
+        where table_schema in ('public', 'store') and data_type = 'timestamp without time zone'`),
     );
     expect(rows).toEqual([]);
   });

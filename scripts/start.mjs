@@ -6,6 +6,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { startLocalS3 } from "./local-s3.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const port = process.env.PORT || "3000";
@@ -58,6 +59,24 @@ const env = {
   NODE_ENV: "production",
   NEXTAUTH_URL: process.env.NEXTAUTH_URL || `http://${host}:${port}`,
 };
+
+// The store (on by default) needs object storage: without a configured S3
+// endpoint, a local s3rver in the data folder stands in for it.
+const storeEnabled = !["false", "0"].includes(process.env.LIFTOFF_STORE_ENABLED ?? "");
+let localS3 = null;
+if (storeEnabled && !process.env.LIFTOFF_S3_ENDPOINT) {
+  const dataDir = path.resolve(root, process.env.LIFTOFF_DATA_DIR || ".data");
+  const bucket = process.env.LIFTOFF_S3_BUCKET || "liftoff-migrations";
+  localS3 = await startLocalS3({
+    directory: path.join(dataDir, "s3"),
+    bucket,
+    port: Number(process.env.LIFTOFF_S3_LOCAL_PORT || 0),
+  });
+  env.LIFTOFF_S3_ENDPOINT = localS3.endpoint;
+  env.LIFTOFF_S3_BUCKET = bucket;
+  env.LIFTOFF_S3_KMS_KEY_ID ||= "liftoff-local";
+  console.log(`Local object storage (s3rver) on ${localS3.endpoint}, bucket ${bucket}`);
+}
 console.log(`Starting Liftoff on http://${host}:${port}`);
 const server = spawn("npx", ["next", "start", "-H", host, "-p", port], {
   cwd: root,
@@ -67,4 +86,8 @@ const server = spawn("npx", ["next", "start", "-H", host, "-p", port], {
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, () => server.kill(signal));
 }
-server.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+server.on("exit", (code, signal) => {
+  void (localS3?.close() ?? Promise.resolve()).finally(() =>
+    process.exit(code ?? (signal ? 1 : 0)),
+  );
+});

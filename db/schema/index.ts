@@ -4,3 +4,4 @@ export * from "./system";
 export * from "./migration";
 export * from "./reports";
 export * from "./cluster";
+export * from "./store";

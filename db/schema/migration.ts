@@ -1,5 +1,15 @@
 import { sql } from "drizzle-orm";
-import { check, index, integer, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  check,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
 import { createdAt, updatedAt } from "./columns";
 import { users } from "./users";
 
@@ -41,5 +51,41 @@ export const cloudMigration = pgTable(
       .on(sql`(true)`)
       .where(sql`${t.state} not in ('done', 'error', 'cancelled')`),
     index("cloud_migration_started_by_idx").on(t.startedById),
+  ],
+);
+
+/**
+ * The multipart upload of a migration's archive, kept so that a restart
+ * continues it: valid only while the archive still has this checksum.
+ */
+export const cloudMigrationUpload = pgTable("cloud_migration_upload", {
+  migrationId: integer("migration_id")
+    .primaryKey()
+    .references(() => cloudMigration.id, { onDelete: "cascade" }),
+  uploadId: text("upload_id").notNull(),
+  archiveSha256: text("archive_sha256").notNull(),
+  archiveSize: bigint("archive_size", { mode: "number" }).notNull(),
+  partSize: bigint("part_size", { mode: "number" }).notNull(),
+  partCount: integer("part_count").notNull(),
+  // Set once the storage assembled the parts: a restart then only declares it uploaded.
+  completedAt: timestamp("completed_at", { withTimezone: true }),
+  createdAt: createdAt(),
+});
+
+/** Every part the storage acknowledged; written before the part counts as done. */
+export const cloudMigrationPart = pgTable(
+  "cloud_migration_part",
+  {
+    migrationId: integer("migration_id")
+      .notNull()
+      .references(() => cloudMigration.id, { onDelete: "cascade" }),
+    partNumber: integer("part_number").notNull(),
+    etag: text("etag").notNull(),
+    size: bigint("size", { mode: "number" }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.migrationId, t.partNumber] }),
+    check("cloud_migration_part_number_check", sql`${t.partNumber} between 1 and 10000`),
   ],
 );

@@ -14,6 +14,20 @@ const envSchema = z.object({
   LIFTOFF_LOG_LEVEL: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
     .default("info"),
+  // The store (cloud side) is on unless switched off: `npm start` runs the
+  // whole trip on one machine.
+  LIFTOFF_STORE_ENABLED: z
+    .enum(["true", "false", "1", "0"])
+    .default("true")
+    .transform((v) => v === "true" || v === "1"),
+  LIFTOFF_S3_ENDPOINT: z.url().optional(),
+  /** Where instances reach the storage, when it differs from the store's own view. */
+  LIFTOFF_S3_PUBLIC_ENDPOINT: z.url().optional(),
+  LIFTOFF_S3_BUCKET: z.string().min(1).default("liftoff-migrations"),
+  LIFTOFF_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  LIFTOFF_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  LIFTOFF_S3_REGION: z.string().min(1).default("us-east-1"),
+  LIFTOFF_S3_KMS_KEY_ID: z.string().min(1).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

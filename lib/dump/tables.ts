@@ -19,6 +19,9 @@ export interface DumpTable {
  */
 export const excludedTables: ReadonlySet<string> = new Set([
   getTableConfig(schema.cloudMigration).name,
+  // The upload of that same migration: meaningless (and dangling) elsewhere.
+  getTableConfig(schema.cloudMigrationUpload).name,
+  getTableConfig(schema.cloudMigrationPart).name,
 ]);
 
 /**

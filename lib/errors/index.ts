@@ -10,7 +10,9 @@ export type ErrorKind =
   | "invalid"
   | "conflict"
   | "rate_limited"
-  | "read_only";
+  | "read_only"
+  | "unprocessable"
+  | "upstream";
 
 const statusByKind: Record<ErrorKind, number> = {
   unauthorized: 401,
@@ -20,6 +22,10 @@ const statusByKind: Record<ErrorKind, number> = {
   conflict: 409,
   rate_limited: 429,
   read_only: 403,
+  // Understood but refused: e.g. a dump the store cannot restore.
+  unprocessable: 422,
+  // A service behind us (object storage) failed.
+  upstream: 502,
 };
 
 export class AppError extends Error {

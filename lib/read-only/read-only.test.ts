@@ -8,6 +8,8 @@ import {
   auditLog,
   cards,
   cloudMigration,
+  cloudMigrationPart,
+  cloudMigrationUpload,
   collections,
   loginHistory,
   settings,
@@ -43,6 +45,23 @@ const exemptWrites: Record<string, (db: Database, userId: number) => Promise<unk
     await db.update(cloudMigration).set({ state: "cancelled" });
     await db.insert(cloudMigration).values({ state: "init" });
     await db.update(cloudMigration).set({ state: "cancelled" });
+  },
+  cloud_migration_upload: async (db) => {
+    const [m] = await db.insert(cloudMigration).values({ state: "cancelled" }).returning();
+    await db.insert(cloudMigrationUpload).values({
+      migrationId: m!.id,
+      uploadId: "u",
+      archiveSha256: "0".repeat(64),
+      archiveSize: 1,
+      partSize: 5 << 20,
+      partCount: 1,
+    });
+  },
+  cloud_migration_part: async (db) => {
+    const [m] = await db.insert(cloudMigration).values({ state: "cancelled" }).returning();
+    await db
+      .insert(cloudMigrationPart)
+      .values({ migrationId: m!.id, partNumber: 1, etag: '"e"', size: 1 });
   },
 };
 

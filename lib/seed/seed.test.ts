@@ -78,6 +78,8 @@ describeEachEngine("seed", (database) => {
       settings: 12,
       dashboard_usage: firstRun.dashboard_usage,
       cloud_migration: 0,
+      cloud_migration_upload: 0,
+      cloud_migration_part: 0,
     });
   });
 

@@ -1,0 +1,66 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgSchema,
+  text,
+  timestamp,
+} from "drizzle-orm/pg-core";
+import { createdAt, updatedAt } from "./columns";
+
+/**
+ * The store's (cloud side's) tables live in a schema of their own: `npm start`
+ * runs instance and store in one database, and the dump and the read-only
+ * guard only ever look at `public`.
+ */
+export const storeSchema = pgSchema("store");
+
+export const storeMigrationStates = [
+  "awaiting_upload",
+  "received",
+  "verifying",
+  "restoring",
+  "restored",
+  "failed",
+  "aborted",
+] as const;
+export type StoreMigrationState = (typeof storeMigrationStates)[number];
+
+export const storeMigrations = storeSchema.table(
+  "migrations",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    externalId: text("external_id").notNull().unique(),
+    instanceId: text("instance_id").notNull(),
+    appVersion: text("app_version").notNull(),
+    schemaMigrationId: text("schema_migration_id").notNull(),
+    // Only the SHA-256 of the bearer token is kept; the token itself is shown once.
+    tokenHash: text("token_hash").notNull().unique(),
+    tokenExpiresAt: timestamp("token_expires_at", { withTimezone: true }).notNull(),
+    objectKey: text("object_key").notNull(),
+    state: text("state", { enum: storeMigrationStates }).notNull().default("awaiting_upload"),
+    uploadId: text("upload_id"),
+    uploadSize: bigint("upload_size", { mode: "number" }),
+    partSize: bigint("part_size", { mode: "number" }),
+    partCount: integer("part_count"),
+    declaredSha256: text("declared_sha256"),
+    declaredSize: bigint("declared_size", { mode: "number" }),
+    tableCounts: jsonb("table_counts").$type<Record<string, number>>(),
+    targetDatabase: text("target_database"),
+    failureReason: text("failure_reason"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    check(
+      "store_migrations_state_check",
+      sql`${t.state} in ('awaiting_upload', 'received', 'verifying', 'restoring', 'restored', 'failed', 'aborted')`,
+    ),
+    index("store_migrations_instance_idx").on(t.instanceId),
+  ],
+);
+
+export type StoreMigration = typeof storeMigrations.$inferSelect;

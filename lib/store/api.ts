@@ -1,0 +1,148 @@
+import { z } from "zod";
+import { AppError } from "@/lib/errors";
+import { log } from "@/lib/log";
+import { authenticateMigration } from "./auth";
+import type { StoreContext } from "./context";
+import {
+  completeBody,
+  createMigrationBody,
+  externalIdParam,
+  partUrlsBody,
+  startMultipartBody,
+  uploadedBody,
+} from "./inputs";
+import { abortMigration, createMigration, migrationStatus, singleUploadUrl } from "./migrations";
+import { completeMultipart, reissuePartUrls, startMultipart } from "./multipart";
+import { markUploaded } from "./verify";
+
+/** 10,000 parts with their ETags fit well inside this. */
+const maxBodyBytes = 1024 * 1024;
+const prefix = "/api/store/v1/migrations";
+
+function json(status: number, body: unknown): Response {
+  return Response.json(body, { status, headers: { "cache-control": "no-store" } });
+}
+
+function errorResponse(error: AppError): Response {
+  return json(error.status, { error: { code: error.code, message: error.message } });
+}
+
+async function readBody<S extends z.ZodType>(request: Request, schema: S): Promise<z.output<S>> {
+  const text = await request.text();
+  if (text.length > maxBodyBytes)
+    throw new AppError("invalid", "body", "The request body is too large.");
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new AppError("invalid", "json", "The request body is not JSON.");
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const detail = parsed.error.issues
+      .map((issue) => `${issue.path.map(String).join(".") || "body"} ${issue.message}`)
+      .join("; ");
+    throw new AppError("invalid", "input", detail);
+  }
+  return parsed.data;
+}
+
+type Handler = (ctx: StoreContext, request: Request, id: string) => Promise<Response>;
+
+/** Order in every handler: parse → authenticate (token of THIS migration) → act. */
+const routes: Record<string, Handler> = {
+  async "GET /:id"(ctx, request, id) {
+    const m = await authenticateMigration(ctx, id, request.headers.get("authorization"));
+    return json(200, migrationStatus(m));
+  },
+  async "DELETE /:id"(ctx, request, id) {
+    const m = await authenticateMigration(ctx, id, request.headers.get("authorization"));
+    return json(200, await abortMigration(ctx, m));
+  },
+  async "POST /:id/upload-url"(ctx, request, id) {
+    const m = await authenticateMigration(ctx, id, request.headers.get("authorization"));
+    const upload = await singleUploadUrl(ctx, m);
+    return json(200, {
+      upload_url: upload.url,
+      upload_headers: upload.headers,
+      expires_at: upload.expiresAt,
+    });
+  },
+  async "POST /:id/multipart"(ctx, request, id) {
+    const body = await readBody(request, startMultipartBody);
+    const m = await authenticateMigration(ctx, id, request.headers.get("authorization"));
+    return json(200, await startMultipart(ctx, m, { size: body.size, partSize: body.part_size }));
+  },
+  async "POST /:id/multipart/urls"(ctx, request, id) {
+    const body = await readBody(request, partUrlsBody);
+    const m = await authenticateMigration(ctx, id, request.headers.get("authorization"));
+    return json(
+      200,
+      await reissuePartUrls(ctx, m, { uploadId: body.upload_id, parts: body.parts }),
+    );
+  },
+  async "POST /:id/multipart/complete"(ctx, request, id) {
+    const body = await readBody(request, completeBody);
+    const m = await authenticateMigration(ctx, id, request.headers.get("authorization"));
+    return json(
+      200,
+      await completeMultipart(ctx, m, { uploadId: body.upload_id, parts: body.parts }),
+    );
+  },
+  async "POST /:id/uploaded"(ctx, request, id) {
+    const body = await readBody(request, uploadedBody);
+    const m = await authenticateMigration(ctx, id, request.headers.get("authorization"));
+    return json(202, await markUploaded(ctx, m, body));
+  },
+};
+
+async function create(ctx: StoreContext, request: Request): Promise<Response> {
+  const body = await readBody(request, createMigrationBody);
+  const created = await createMigration(ctx, {
+    appVersion: body.app_version,
+    schemaMigrationId: body.schema_migration_id,
+    instanceId: body.instance_id,
+  });
+  return json(201, {
+    external_id: created.externalId,
+    token: created.token,
+    token_expires_at: created.tokenExpiresAt,
+    upload_url: created.upload.url,
+    upload_headers: created.upload.headers,
+    expires_at: created.upload.expiresAt,
+  });
+}
+
+/**
+ * The store API as a plain `Request → Response` function: the Next route
+ * handler and the tests' HTTP server both call it. Errors that are not
+ * AppError are logged (never with the request's URL or token) and hidden.
+ */
+export async function handleStoreRequest(ctx: StoreContext, request: Request): Promise<Response> {
+  const { pathname } = new URL(request.url);
+  try {
+    if (pathname === prefix) {
+      if (request.method !== "POST")
+        return json(405, { error: { code: "method", message: "Use POST." } });
+      return await create(ctx, request);
+    }
+    if (!pathname.startsWith(prefix + "/"))
+      throw new AppError("not_found", "route", "No such store route.");
+    const [id = "", ...rest] = pathname.slice(prefix.length + 1).split("/");
+    const handler = routes[`${request.method} /:id${rest.length ? "/" + rest.join("/") : ""}`];
+    if (!handler) throw new AppError("not_found", "route", "No such store route.");
+    if (!externalIdParam.safeParse(id).success) {
+      throw new AppError("not_found", "migration", "No such migration.");
+    }
+    return await handler(ctx, request, id);
+  } catch (error) {
+    if (error instanceof AppError) return errorResponse(error);
+    log.error(
+      { err: error, method: request.method, route: pathname.replace(/[0-9a-f]{24}/, ":id") },
+      "store request failed",
+    );
+    return json(500, {
+      error: { code: "internal:error", message: "The store failed; the error was logged." },
+    });
+  }
+}

@@ -1,0 +1,25 @@
+import type { Database } from "@/db/client";
+import type { ObjectStorage } from "./object-storage";
+import type { RestorableVersions } from "./restorable";
+import type { ArchiveRestorer } from "./restorer";
+import type { RestoreTargets } from "./targets";
+
+/** Everything the store's use cases need, built once (see from-env.ts) or by a test. */
+export interface StoreContext {
+  db: Database;
+  storage: ObjectStorage;
+  restorer: ArchiveRestorer;
+  targets: RestoreTargets;
+  versions: RestorableVersions;
+  /** Where archives are staged while they are verified and restored. */
+  workDir: string;
+  /** How long a migration token stays valid. */
+  tokenTtlMs: number;
+  /** How long a presigned URL stays valid. */
+  urlTtlSeconds: number;
+  /** Background verifications in flight, so shutdown and tests can wait for them. */
+  inFlight: Set<Promise<void>>;
+}
+
+export const defaultTokenTtlMs = 24 * 60 * 60 * 1000;
+export const defaultUrlTtlSeconds = 60 * 60;

@@ -1,0 +1,25 @@
+import { openDatabase } from "@/db/client";
+import { loadDumpArchive } from "@/lib/dump/load";
+import { prepareDatabase } from "@/lib/runtime/database";
+import type { ArchiveRestorer } from "./restorer";
+
+/**
+ * The store's restore: the dump loader verifies every checksum and loads the
+ * archive into the fresh target in one transaction; then the target gets what
+ * any Liftoff database has on start (newer migrations, the read-only guard),
+ * so a cloud instance can start on it as it is.
+ */
+export const restoreWithDumpLoader: ArchiveRestorer = async (archivePath, target) => {
+  const handle = await openDatabase(
+    target.engine === "postgres"
+      ? { databaseUrl: target.url, maxConnections: 2 }
+      : { pgliteDir: target.dir },
+  );
+  try {
+    const report = await loadDumpArchive(handle, archivePath);
+    await prepareDatabase(handle);
+    return { tables: Object.fromEntries(report.tables.map((t) => [t.name, t.rows])) };
+  } finally {
+    await handle.close();
+  }
+};

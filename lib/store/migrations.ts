@@ -1,0 +1,122 @@
+import { and, eq } from "drizzle-orm";
+import { storeMigrations, type StoreMigration } from "@/db/schema";
+import { AppError } from "@/lib/errors";
+import { log } from "@/lib/log";
+import type { StoreContext } from "./context";
+import { assertRestorable } from "./restorable";
+import { issueMigrationToken, newExternalId } from "./token";
+
+export interface CreateMigrationInput {
+  appVersion: string;
+  schemaMigrationId: string;
+  instanceId: string;
+}
+
+export interface UploadUrl {
+  url: string;
+  /** Signed into the URL: the PUT must carry exactly these. */
+  headers: Record<string, string>;
+  expiresAt: Date;
+}
+
+export async function singleUploadUrl(ctx: StoreContext, m: StoreMigration): Promise<UploadUrl> {
+  assertAwaitingUpload(m);
+  return {
+    url: await ctx.storage.presignPut(m.objectKey, ctx.urlTtlSeconds),
+    headers: ctx.storage.sseHeaders,
+    expiresAt: new Date(Date.now() + ctx.urlTtlSeconds * 1000),
+  };
+}
+
+/** Checks the version first, so nothing is stored for a dump the cloud cannot restore. */
+export async function createMigration(ctx: StoreContext, input: CreateMigrationInput) {
+  assertRestorable(input, ctx.versions);
+  const externalId = newExternalId();
+  const { token, hash } = issueMigrationToken();
+  const [row] = await ctx.db
+    .insert(storeMigrations)
+    .values({
+      externalId,
+      instanceId: input.instanceId,
+      appVersion: input.appVersion,
+      schemaMigrationId: input.schemaMigrationId,
+      tokenHash: hash,
+      tokenExpiresAt: new Date(Date.now() + ctx.tokenTtlMs),
+      objectKey: `migrations/${externalId}/dump.tar`,
+    })
+    .returning();
+  if (!row) throw new Error("insert returned no row");
+  log.info({ store_migration: externalId, instance: input.instanceId }, "store migration created");
+  return {
+    externalId,
+    token,
+    tokenExpiresAt: row.tokenExpiresAt,
+    upload: await singleUploadUrl(ctx, row),
+  };
+}
+
+export function assertAwaitingUpload(m: StoreMigration): void {
+  if (m.state !== "awaiting_upload") {
+    throw new AppError(
+      "conflict",
+      "state",
+      `This migration is ${m.state.replace("_", " ")}; it takes no more uploads.`,
+    );
+  }
+}
+
+/** Moves a migration on only from the state it was read in: a concurrent change wins. */
+export async function transition(
+  ctx: StoreContext,
+  m: Pick<StoreMigration, "id" | "state">,
+  values: Partial<typeof storeMigrations.$inferInsert>,
+): Promise<StoreMigration> {
+  const [row] = await ctx.db
+    .update(storeMigrations)
+    .set(values)
+    .where(and(eq(storeMigrations.id, m.id), eq(storeMigrations.state, m.state)))
+    .returning();
+  if (!row) {
+    throw new AppError(
+      "conflict",
+      "state",
+      "The migration changed meanwhile; read its status again.",
+    );
+  }
+  return row;
+}
+
+export function migrationStatus(m: StoreMigration) {
+  return {
+    external_id: m.externalId,
+    status: m.state,
+    reason: m.failureReason,
+    tables: m.tableCounts,
+    upload_id: m.uploadId,
+    part_size: m.partSize,
+    part_count: m.partCount,
+    created_at: m.createdAt.toISOString(),
+    updated_at: m.updatedAt.toISOString(),
+  };
+}
+
+/**
+ * The instance gave up (cancel or unrecoverable failure): abort the
+ * multipart upload and remove whatever object arrived. Only possible before
+ * the archive was handed over for verification.
+ */
+export async function abortMigration(ctx: StoreContext, m: StoreMigration) {
+  if (m.state === "aborted") return { status: m.state, multipart: "none" as const };
+  assertAwaitingUpload(m);
+  const multipart = m.uploadId
+    ? await ctx.storage.abortMultipart(m.objectKey, m.uploadId)
+    : ("none" as const);
+  await ctx.storage.deleteObject(m.objectKey);
+  const reason =
+    multipart === "not_supported"
+      ? "Aborted by the instance. The storage does not support AbortMultipartUpload; its lifecycle rule removes the parts."
+      : "Aborted by the instance.";
+  const row = await transition(ctx, m, { state: "aborted", failureReason: reason });
+  log.info({ store_migration: m.externalId, multipart }, "store migration aborted");
+  return { status: row.state, multipart };
+}

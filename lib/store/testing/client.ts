@@ -1,0 +1,44 @@
+import type { StoreHarness } from "./harness";
+import { appVersion } from "@/lib/config/version";
+import { codeMigrations } from "@/lib/dump/migrations";
+
+export interface Reply {
+  status: number;
+  body: { error?: { code: string; message: string }; [field: string]: unknown };
+}
+
+/** One store call as the instance makes it, for tests that probe the routes directly. */
+export async function callStore(
+  harness: StoreHarness,
+  method: string,
+  route: string,
+  options: { token?: string; body?: unknown } = {},
+): Promise<Reply> {
+  const response = await fetch(`${harness.api.url}/api/store/v1/migrations${route}`, {
+    method,
+    headers: {
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...(options.body !== undefined ? { "content-type": "application/json" } : {}),
+    },
+    body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
+  });
+  return { status: response.status, body: (await response.json()) as Reply["body"] };
+}
+
+export const instanceVersion = {
+  app_version: appVersion,
+  schema_migration_id: codeMigrations().at(-1)!.id,
+};
+
+export async function createStoreMigration(harness: StoreHarness, instanceId = "instance-a") {
+  const reply = await callStore(harness, "POST", "", {
+    body: { ...instanceVersion, instance_id: instanceId },
+  });
+  if (reply.status !== 201) throw new Error(`create failed: ${JSON.stringify(reply.body)}`);
+  return reply.body as {
+    external_id: string;
+    token: string;
+    upload_url: string;
+    upload_headers: Record<string, string>;
+  };
+}

@@ -1,0 +1,108 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { Engine } from "@/db/client";
+import { adminUrl, type TestDatabase } from "@/lib/testing/engines";
+import { handleStoreRequest } from "../api";
+import { defaultTokenTtlMs, type StoreContext } from "../context";
+import { localS3Credentials, startLocalS3, type LocalS3 } from "../local-s3";
+import { ObjectStorage } from "../object-storage";
+import { restorableVersions } from "../restorable";
+import { countArchiveRowsStandIn } from "../row-count-restorer";
+import {
+  pgliteTargets,
+  postgresTargets,
+  type RestoreTarget,
+  type RestoreTargets,
+} from "../targets";
+import { serveFetchHandler, type Served } from "./serve";
+
+export interface StoreHarness {
+  ctx: StoreContext;
+  s3: LocalS3;
+  api: Served;
+  /** Every target the store created, to check and to drop. */
+  targets: RestoreTarget[];
+  tmp: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A real store over HTTP on 127.0.0.1: a local s3rver (random port, its own
+ * folder), the store's routes, and restore targets on the test's engine.
+ * `publicEndpoint` lets a test put a proxy between uploader and storage.
+ */
+export async function startStoreHarness(
+  database: TestDatabase,
+  engine: Engine,
+  options: { publicEndpoint?: (s3: LocalS3) => Promise<string>; urlTtlSeconds?: number } = {},
+): Promise<StoreHarness> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "liftoff-store-"));
+  const s3 = await startLocalS3({ directory: path.join(tmp, "s3"), bucket: "liftoff-test" });
+  const storage = new ObjectStorage({
+    endpoint: s3.endpoint,
+    publicEndpoint: options.publicEndpoint ? await options.publicEndpoint(s3) : undefined,
+    bucket: s3.bucket,
+    region: "us-east-1",
+    ...localS3Credentials,
+    kmsKeyId: "test-kms-key",
+  });
+  const inner: RestoreTargets =
+    engine === "postgres" ? postgresTargets(adminUrl()) : pgliteTargets(path.join(tmp, "cloud"));
+  const created: RestoreTarget[] = [];
+  const targets: RestoreTargets = {
+    async create(externalId) {
+      const target = await inner.create(externalId);
+      created.push(target);
+      return target;
+    },
+    drop: (target) => inner.drop(target),
+  };
+  const ctx: StoreContext = {
+    db: database.db,
+    storage,
+    restorer: countArchiveRowsStandIn,
+    targets,
+    versions: restorableVersions(),
+    workDir: path.join(tmp, "work"),
+    tokenTtlMs: defaultTokenTtlMs,
+    urlTtlSeconds: options.urlTtlSeconds ?? 900,
+    inFlight: new Set(),
+  };
+  const api = await serveFetchHandler((request) => handleStoreRequest(ctx, request));
+  return {
+    ctx,
+    s3,
+    api,
+    targets: created,
+    tmp,
+    async close() {
+      await Promise.allSettled([...ctx.inFlight]);
+      await api.close();
+      await s3.close();
+      for (const target of created) await inner.drop(target);
+      fs.rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls the status route until the migration leaves the in-between states. */
+export async function waitForSettled(
+  harness: StoreHarness,
+  externalId: string,
+  token: string,
+): Promise<{ status: string; reason: string | null; tables: Record<string, number> | null }> {
+  for (let i = 0; i < 400; i++) {
+    const response = await fetch(`${harness.api.url}/api/store/v1/migrations/${externalId}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const body = (await response.json()) as {
+      status: string;
+      reason: string | null;
+      tables: Record<string, number> | null;
+    };
+    if (!["received", "verifying", "restoring"].includes(body.status)) return body;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error("the store migration did not settle");
+}

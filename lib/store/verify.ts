@@ -1,0 +1,104 @@
+import fs from "node:fs";
+import path from "node:path";
+import { eq } from "drizzle-orm";
+import { storeMigrations, type StoreMigration } from "@/db/schema";
+import { AppError } from "@/lib/errors";
+import { log } from "@/lib/log";
+import type { StoreContext } from "./context";
+import { assertAwaitingUpload, transition } from "./migrations";
+import type { RestoreTarget } from "./targets";
+
+function targetName(target: RestoreTarget): string {
+  return target.engine === "postgres" ? target.database : target.dir;
+}
+
+/**
+ * The instance says the archive is complete. The size is checked at once
+ * (a HEAD); the SHA-256 needs the whole object, so verification and restore
+ * run in the background and the instance follows them with GET.
+ */
+export async function markUploaded(
+  ctx: StoreContext,
+  m: StoreMigration,
+  input: { sha256: string; size: number },
+) {
+  assertAwaitingUpload(m);
+  if (m.uploadId) {
+    throw new AppError(
+      "conflict",
+      "upload_id",
+      "Complete the multipart upload before declaring it uploaded.",
+    );
+  }
+  const object = await ctx.storage.head(m.objectKey);
+  if (!object) {
+    throw new AppError(
+      "conflict",
+      "object",
+      "No archive has been uploaded for this migration yet.",
+    );
+  }
+  if (object.size !== input.size) {
+    const reason = `The uploaded archive has ${object.size} bytes, the instance declared ${input.size}.`;
+    await transition(ctx, m, {
+      state: "failed",
+      failureReason: reason,
+      declaredSize: input.size,
+      declaredSha256: input.sha256,
+    });
+    throw new AppError("unprocessable", "size_mismatch", reason);
+  }
+  const row = await transition(ctx, m, {
+    state: "received",
+    declaredSha256: input.sha256,
+    declaredSize: input.size,
+  });
+  const job = verifyAndRestore(ctx, row).finally(() => ctx.inFlight.delete(job));
+  ctx.inFlight.add(job);
+  return { status: row.state };
+}
+
+async function fail(ctx: StoreContext, id: number, reason: string): Promise<void> {
+  await ctx.db
+    .update(storeMigrations)
+    .set({ state: "failed", failureReason: reason })
+    .where(eq(storeMigrations.id, id));
+  log.warn({ store_migration_id: id, reason }, "store migration failed");
+}
+
+/** received → verifying → restoring → restored, or failed with the reason. Never throws. */
+export async function verifyAndRestore(ctx: StoreContext, received: StoreMigration): Promise<void> {
+  const archive = path.join(ctx.workDir, `${received.externalId}.tar`);
+  let target: RestoreTarget | undefined;
+  try {
+    fs.mkdirSync(ctx.workDir, { recursive: true });
+    const verifying = await transition(ctx, received, { state: "verifying" });
+    const actual = await ctx.storage.download(verifying.objectKey, archive);
+    if (actual.size !== verifying.declaredSize || actual.sha256 !== verifying.declaredSha256) {
+      await fail(
+        ctx,
+        verifying.id,
+        `Checksum mismatch: the archive's SHA-256 is ${actual.sha256} (${actual.size} bytes), the instance declared ${verifying.declaredSha256} (${verifying.declaredSize} bytes). Nothing was restored.`,
+      );
+      return;
+    }
+    const restoring = await transition(ctx, verifying, { state: "restoring" });
+    target = await ctx.targets.create(restoring.externalId);
+    const { tables } = await ctx.restorer(archive, target);
+    await transition(ctx, restoring, {
+      state: "restored",
+      tableCounts: tables,
+      targetDatabase: targetName(target),
+    });
+    log.info({ store_migration: received.externalId, tables }, "store migration restored");
+  } catch (error) {
+    log.error({ store_migration: received.externalId, err: error }, "verify or restore failed");
+    if (target) await ctx.targets.drop(target).catch(() => {});
+    const message = error instanceof Error ? error.message : String(error);
+    await fail(ctx, received.id, `Restore failed: ${message}. Nothing was restored.`).catch(
+      () => {},
+    );
+  } finally {
+    fs.rmSync(archive, { force: true });
+  }
+}

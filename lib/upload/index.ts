@@ -1,0 +1,11 @@
+export {
+  uploadArchive,
+  defaultMultipartThreshold,
+  type UploadOptions,
+  type UploadOutcome,
+} from "./upload";
+export { UploadError } from "./errors";
+export { StoreClient, StoreRequestError } from "./store-client";
+export type { UploadProgress } from "./progress";
+export { defaultRetryPolicy, type RetryPolicy } from "./retry";
+export { sha256OfFile } from "./hash-file";
