@@ -77,8 +77,12 @@ if (storeEnabled && !process.env.LIFTOFF_S3_ENDPOINT) {
   env.LIFTOFF_S3_KMS_KEY_ID ||= "liftoff-local";
   console.log(`Local object storage (s3rver) on ${localS3.endpoint}, bucket ${bucket}`);
 }
+// With the store on this server, "Migrate to Cloud" goes to it unless told otherwise.
+if (storeEnabled) env.LIFTOFF_STORE_URL ||= `http://${host}:${port}`;
 console.log(`Starting Liftoff on http://${host}:${port}`);
-const server = spawn("npx", ["next", "start", "-H", host, "-p", port], {
+// Next itself, not through npx: a signal to this script must reach the server.
+const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
+const server = spawn(process.execPath, [nextBin, "start", "-H", host, "-p", port], {
   cwd: root,
   stdio: "inherit",
   env,

@@ -4,6 +4,7 @@ import {
   check,
   index,
   integer,
+  jsonb,
   pgTable,
   primaryKey,
   text,
@@ -36,6 +37,28 @@ export const cloudMigration = pgTable(
     uploadUrl: text("upload_url"),
     error: text("error"),
     startedById: integer("started_by_id").references(() => users.id, { onDelete: "set null" }),
+    /** The store this migration talks to, and its migration token (sealed like any secret). */
+    storeUrl: text("store_url"),
+    storeToken: text("store_token"),
+    /** The node running it; another node takes over only when this one is gone. */
+    ownerNode: text("owner_node"),
+    archivePath: text("archive_path"),
+    archiveSha256: text("archive_sha256"),
+    archiveBytes: bigint("archive_bytes", { mode: "number" }),
+    /** Of the current phase: rows' bytes while dumping, archive bytes while uploading. */
+    bytesDone: bigint("bytes_done", { mode: "number" }).notNull().default(0),
+    bytesTotal: bigint("bytes_total", { mode: "number" }),
+    throughputBytesPerSecond: bigint("throughput_bytes_per_second", { mode: "number" }),
+    etaSeconds: integer("eta_seconds"),
+    /** Per-table row counts the store restored. */
+    restoredTables: jsonb("restored_tables").$type<Record<string, number>>(),
+    cloudUrl: text("cloud_url"),
+    cancelledById: integer("cancelled_by_id").references(() => users.id, { onDelete: "set null" }),
+    readOnlyFrom: timestamp("read_only_from", { withTimezone: true }),
+    readOnlyUntil: timestamp("read_only_until", { withTimezone: true }),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+    /** Bumped on every change: the id of the progress event that announces it. */
+    version: integer("version").notNull().default(0),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -51,6 +74,7 @@ export const cloudMigration = pgTable(
       .on(sql`(true)`)
       .where(sql`${t.state} not in ('done', 'error', 'cancelled')`),
     index("cloud_migration_started_by_idx").on(t.startedById),
+    index("cloud_migration_cancelled_by_idx").on(t.cancelledById),
   ],
 );
 

@@ -20,6 +20,11 @@ const envSchema = z.object({
     .enum(["true", "false", "1", "0"])
     .default("true")
     .transform((v) => v === "true" || v === "1"),
+  /** Where this instance's "Migrate to Cloud" sends it; default: this server's own store. */
+  LIFTOFF_STORE_URL: z
+    .url()
+    .transform((u) => u.replace(/\/+$/, ""))
+    .optional(),
   LIFTOFF_S3_ENDPOINT: z.url().optional(),
   /** Where instances reach the storage, when it differs from the store's own view. */
   LIFTOFF_S3_PUBLIC_ENDPOINT: z.url().optional(),

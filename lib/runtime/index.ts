@@ -1,1 +1,2 @@
 export { getDatabaseHandle, getDb, prepareDatabase } from "./database";
+export { localNode, registerLocalNode } from "./node";

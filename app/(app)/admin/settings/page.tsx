@@ -6,6 +6,7 @@ import { readOnlyStatus } from "@/lib/read-only";
 import { instanceSecretKey } from "@/lib/secrets/key";
 import { listSettingsForDisplay, secretStorageSummary } from "@/lib/settings";
 import { setMaintenanceModeAction } from "./actions";
+import { MigrateToCloud } from "./migrate-to-cloud";
 
 export const metadata: Metadata = { title: "Settings" };
 
@@ -21,34 +22,7 @@ export default async function SettingsPage() {
     <>
       <PageHeader title="Settings" />
       <Panel title="Migrate to Cloud">
-        <div data-testid="migrate-to-cloud">
-          <p className="text-sm text-slate-600">
-            Move this instance — every collection, question, dashboard, user and setting — to
-            Liftoff Cloud. The instance stays readable while its data is copied.
-          </p>
-          <div className="mt-3 flex flex-wrap items-center gap-3">
-            <button
-              type="button"
-              disabled
-              className="rounded-md bg-indigo-600 px-3 py-2 text-sm font-medium text-white opacity-50"
-            >
-              Migrate to Cloud
-            </button>
-            <a
-              href="/api/admin/dump"
-              download
-              data-testid="download-dump"
-              className="rounded-md border border-slate-300 px-3 py-2 text-sm font-medium hover:bg-slate-100"
-            >
-              Download dump
-            </a>
-          </div>
-          <p className="mt-2 text-xs text-slate-500">
-            The cloud migration is not available yet on this version. The dump is a tar archive
-            (schema, per-table data, checksums) that <code>npm run load</code> or <code>psql</code>{" "}
-            restores; secrets in it stay encrypted with this instance&apos;s key.
-          </p>
-        </div>
+        <MigrateToCloud />
       </Panel>
       <Panel title="Maintenance mode">
         <div data-testid="maintenance-mode">

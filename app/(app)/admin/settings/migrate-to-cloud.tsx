@@ -1,0 +1,149 @@
+import Link from "next/link";
+import { Badge, formatTime } from "@/app/_components/ui";
+import { migrationContext } from "@/app/_lib/migration-context";
+import {
+  estimateReadOnlySeconds,
+  preflightPasses,
+  recentMigrations,
+  runPreflight,
+  stateLabels,
+  toView,
+  type PreflightCheck,
+} from "@/lib/migration";
+import { formatDuration } from "./format";
+import { MigrationProgress, StartMigration } from "./migration-panel";
+
+const checkIcon: Record<PreflightCheck["status"], string> = { pass: "✓", warn: "!", fail: "✗" };
+const checkColor: Record<PreflightCheck["status"], string> = {
+  pass: "text-green-700",
+  warn: "text-amber-700",
+  fail: "text-red-700",
+};
+
+/** Settings → Migrate to Cloud: checks and start, or the live progress, and the history. */
+export async function MigrateToCloud() {
+  const context = await migrationContext();
+  const migrations = await recentMigrations(context.handle.db, 10);
+  const active = migrations.find((m) => !["done", "error", "cancelled"].includes(m.state));
+  const last = migrations[0];
+  const checks = active ? [] : await runPreflight(context);
+  const estimate = formatDuration(await estimateReadOnlySeconds(context));
+  return (
+    <div data-testid="migrate-to-cloud">
+      {active ? (
+        <MigrationProgress initial={toView(active)} />
+      ) : (
+        <>
+          <p className="text-sm text-slate-600">
+            Copies this whole instance — collections, questions, dashboards, users, settings — to
+            Liftoff Cloud, which verifies every table before it reports done. While it runs (about{" "}
+            {estimate} here) the instance is read-only for everyone; reads and sign-in keep working,
+            and you can cancel at any time.
+          </p>
+          {last?.state === "done" && (
+            <div
+              className="mt-3 rounded bg-green-50 p-3 text-sm text-green-900"
+              data-testid="migration-done"
+            >
+              Migrated on {formatTime(last.finishedAt)} to{" "}
+              {last.cloudUrl ? (
+                <a className="underline" href={last.cloudUrl}>
+                  {last.cloudUrl}
+                </a>
+              ) : (
+                "the cloud"
+              )}
+              . Changes made here since then are not copied.
+              {last.restoredTables && (
+                <ul
+                  className="mt-2 grid grid-cols-2 gap-x-6 font-mono text-xs md:grid-cols-3"
+                  data-testid="restored-tables"
+                >
+                  {Object.entries(last.restoredTables).map(([table, rows]) => (
+                    <li key={table}>
+                      {table}: {rows}
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </div>
+          )}
+          {last?.state === "error" && (
+            <div
+              role="alert"
+              className="mt-3 rounded bg-red-50 p-3 text-sm text-red-900"
+              data-testid="migration-error"
+            >
+              The last migration failed on {formatTime(last.finishedAt)}: {last.error}
+            </div>
+          )}
+          <ul className="my-4 space-y-2 text-sm" data-testid="preflight">
+            {checks.map((check) => (
+              <li key={check.id} data-status={check.status} className="flex gap-2">
+                <span className={`w-4 font-bold ${checkColor[check.status]}`}>
+                  {checkIcon[check.status]}
+                </span>
+                <span>
+                  <span className="font-medium">{check.title}</span>
+                  <span className="block text-slate-600">{check.detail}</span>
+                </span>
+              </li>
+            ))}
+          </ul>
+          <div className="flex flex-wrap items-center gap-3">
+            <StartMigration canStart={preflightPasses(checks)} readOnlyEstimate={estimate} />
+            {last?.state === "error" && (
+              <span className="text-sm text-slate-600">Fix what it says, then try again.</span>
+            )}
+          </div>
+        </>
+      )}
+      <div className="mt-4 flex items-center gap-3 border-t border-slate-100 pt-4">
+        <a
+          href="/api/admin/dump"
+          download
+          data-testid="download-dump"
+          className="rounded-md border border-slate-300 px-3 py-2 text-sm font-medium hover:bg-slate-100"
+        >
+          Download dump
+        </a>
+        <span className="text-xs text-slate-500">
+          Or take the archive yourself: a tar of schema, per-table data and checksums that{" "}
+          <code>npm run load</code> or <code>psql</code> restores. Secrets stay encrypted with this
+          instance&apos;s key.
+        </span>
+      </div>
+      {migrations.length > 0 && (
+        <table className="mt-4 w-full text-left text-sm" data-testid="migration-history">
+          <thead className="text-slate-500">
+            <tr>
+              <th className="py-2">#</th>
+              <th>Started</th>
+              <th>State</th>
+              <th>Read-only for</th>
+            </tr>
+          </thead>
+          <tbody>
+            {migrations.map((m) => (
+              <tr key={m.id} className="border-t border-slate-100">
+                <td className="py-2">{m.id}</td>
+                <td>{formatTime(m.createdAt)}</td>
+                <td>
+                  {stateLabels[m.state]} <Badge>{m.progress}%</Badge>
+                </td>
+                <td>
+                  {m.readOnlyFrom && m.readOnlyUntil
+                    ? formatDuration((m.readOnlyUntil.getTime() - m.readOnlyFrom.getTime()) / 1000)
+                    : "—"}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <p className="mt-3 text-xs text-slate-500">
+        The cloud store is at <Link href={context.storeUrl}>{context.storeUrl}</Link>.
+      </p>
+    </div>
+  );
+}

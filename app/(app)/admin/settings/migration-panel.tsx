@@ -1,0 +1,233 @@
+"use client";
+
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
+import { useEffect, useState, useTransition } from "react";
+import type { MigrationView } from "@/lib/migration/row";
+import { stateLabels } from "@/lib/migration/states";
+import { cancelMigrationAction, startMigrationAction } from "./migration-actions";
+import { formatBytes, formatDuration } from "./format";
+
+const terminal = new Set(["done", "error", "cancelled"]);
+
+/**
+ * Keeps one migration live: the server's render first, then Server-Sent
+ * Events into React Query's cache; if the stream fails, polling takes over.
+ */
+function useLiveMigration(initial: MigrationView) {
+  const client = useQueryClient();
+  const key = ["migration", initial.id];
+  const [streamFailed, setStreamFailed] = useState(false);
+  const query = useQuery({
+    queryKey: key,
+    queryFn: async () => {
+      const response = await fetch(`/api/migrations/${initial.id}`, { cache: "no-store" });
+      if (!response.ok) throw new Error(`migration status: ${response.status}`);
+      return (await response.json()) as MigrationView;
+    },
+    initialData: initial,
+    refetchInterval: (q) =>
+      streamFailed && !terminal.has(q.state.data?.state ?? "") ? 1500 : false,
+  });
+  useEffect(() => {
+    if (terminal.has(initial.state)) return;
+    const source = new EventSource(`/api/migrations/${initial.id}/events`);
+    source.addEventListener("progress", (event) => {
+      const view = JSON.parse((event as MessageEvent<string>).data) as MigrationView;
+      client.setQueryData<MigrationView>(key, (old) =>
+        !old || view.version >= old.version ? view : old,
+      );
+    });
+    source.addEventListener("end", () => source.close());
+    source.onerror = () => {
+      if (source.readyState === EventSource.CLOSED) setStreamFailed(true);
+    };
+    return () => source.close();
+  }, [initial.id]);
+  return query.data;
+}
+
+function ConfirmDialog({
+  title,
+  body,
+  confirmLabel,
+  danger,
+  onConfirm,
+  onClose,
+}: {
+  title: string;
+  body: string;
+  confirmLabel: string;
+  danger?: boolean;
+  onConfirm: () => void;
+  onClose: () => void;
+}) {
+  return (
+    <div className="fixed inset-0 z-10 flex items-center justify-center bg-slate-900/40 p-4">
+      <div
+        role="dialog"
+        aria-modal="true"
+        aria-label={title}
+        className="max-w-md rounded-lg bg-white p-6 shadow-xl"
+      >
+        <h3 className="text-lg font-semibold">{title}</h3>
+        <p className="mt-2 text-sm text-slate-600">{body}</p>
+        <div className="mt-5 flex justify-end gap-2">
+          <button
+            type="button"
+            onClick={onClose}
+            className="rounded-md border border-slate-300 px-3 py-2 text-sm"
+          >
+            Back
+          </button>
+          <button
+            type="button"
+            onClick={onConfirm}
+            className={`rounded-md px-3 py-2 text-sm font-medium text-white ${danger ? "bg-red-600" : "bg-indigo-600"}`}
+          >
+            {confirmLabel}
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+export function MigrationProgress({ initial }: { initial: MigrationView }) {
+  const router = useRouter();
+  const view = useLiveMigration(initial);
+  const [confirming, setConfirming] = useState(false);
+  const [pending, startTransition] = useTransition();
+  const [error, setError] = useState<string | null>(null);
+  const finished = terminal.has(view.state);
+  useEffect(() => {
+    if (finished && !terminal.has(initial.state)) router.refresh();
+  }, [finished, initial.state, router]);
+
+  const cancel = () =>
+    startTransition(async () => {
+      setConfirming(false);
+      const form = new FormData();
+      form.set("id", String(view.id));
+      const result = await cancelMigrationAction(null, form);
+      if (!result.ok) setError(result.error.message);
+    });
+
+  return (
+    <div data-testid="migration-progress-panel">
+      <div className="flex items-baseline justify-between">
+        <p className="font-medium" data-testid="migration-state" data-state={view.state}>
+          {stateLabels[view.state]}
+        </p>
+        <p className="text-sm text-slate-600">{view.progress}%</p>
+      </div>
+      <div
+        role="progressbar"
+        aria-label="Migration progress"
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={view.progress}
+        data-testid="migration-progress"
+        className="mt-2 h-3 w-full overflow-hidden rounded bg-slate-200"
+      >
+        <div
+          className={`h-full transition-all ${view.state === "error" ? "bg-red-500" : view.state === "cancelled" ? "bg-slate-400" : "bg-indigo-600"}`}
+          style={{ width: `${view.progress}%` }}
+        />
+      </div>
+      <dl className="mt-3 grid grid-cols-3 gap-2 text-sm text-slate-600">
+        <div>
+          <dt className="text-xs uppercase">Done</dt>
+          <dd data-testid="migration-bytes">
+            {formatBytes(view.bytesDone)} of {formatBytes(view.bytesTotal)}
+          </dd>
+        </div>
+        <div>
+          <dt className="text-xs uppercase">Throughput</dt>
+          <dd>
+            {view.throughputBytesPerSecond
+              ? `${formatBytes(view.throughputBytesPerSecond)}/s`
+              : "—"}
+          </dd>
+        </div>
+        <div>
+          <dt className="text-xs uppercase">Time left</dt>
+          <dd>{formatDuration(view.etaSeconds)}</dd>
+        </div>
+      </dl>
+      {!finished && (
+        <button
+          type="button"
+          disabled={pending}
+          onClick={() => setConfirming(true)}
+          className="mt-4 rounded-md bg-red-600 px-3 py-2 text-sm font-medium text-white disabled:opacity-50"
+        >
+          Cancel migration
+        </button>
+      )}
+      {error && (
+        <p role="alert" className="mt-2 text-sm text-red-700">
+          {error}
+        </p>
+      )}
+      {confirming && (
+        <ConfirmDialog
+          title="Cancel the migration?"
+          body="The upload stops, the cloud discards what arrived, and this instance becomes writable again. Nothing is lost here."
+          confirmLabel="Cancel migration"
+          danger
+          onConfirm={cancel}
+          onClose={() => setConfirming(false)}
+        />
+      )}
+    </div>
+  );
+}
+
+export function StartMigration({
+  canStart,
+  readOnlyEstimate,
+}: {
+  canStart: boolean;
+  readOnlyEstimate: string;
+}) {
+  const router = useRouter();
+  const [confirming, setConfirming] = useState(false);
+  const [pending, startTransition] = useTransition();
+  const [error, setError] = useState<string | null>(null);
+  const start = () =>
+    startTransition(async () => {
+      setConfirming(false);
+      setError(null);
+      const result = await startMigrationAction(null, new FormData());
+      if (!result.ok) setError(result.error.message);
+      router.refresh();
+    });
+  return (
+    <>
+      <button
+        type="button"
+        disabled={!canStart || pending}
+        onClick={() => setConfirming(true)}
+        data-testid="start-migration"
+        className="rounded-md bg-indigo-600 px-3 py-2 text-sm font-medium text-white hover:bg-indigo-500 disabled:opacity-50"
+      >
+        {pending ? "Starting…" : "Migrate to Cloud"}
+      </button>
+      {error && (
+        <p role="alert" className="mt-2 text-sm text-red-700" data-testid="migration-start-error">
+          {error}
+        </p>
+      )}
+      {confirming && (
+        <ConfirmDialog
+          title="Migrate this instance to the cloud?"
+          body={`Liftoff will be read-only for everyone while it copies and uploads its data (${readOnlyEstimate}). Reads and sign-in keep working. You can cancel at any time.`}
+          confirmLabel="Start migration"
+          onConfirm={start}
+          onClose={() => setConfirming(false)}
+        />
+      )}
+    </>
+  );
+}

@@ -1,0 +1,66 @@
+import fs from "node:fs";
+import path from "node:path";
+import { log } from "@/lib/log";
+import { disableReadOnly, readOnlyStatus } from "@/lib/read-only";
+import { isSchedulerPaused, resumeScheduler } from "@/lib/scheduler";
+import { decryptSecret } from "@/lib/secrets/cipher";
+import { StoreClient } from "@/lib/upload";
+import type { MigrationContext } from "./context";
+import { stampReadOnlyEnd, type MigrationRow } from "./row";
+
+export const migrationSource = (id: number) => `migration:${id}` as const;
+
+/**
+ * What every ending owes, whatever it was (done, error, cancel, crash): lift
+ * read-only mode if this migration holds it, resume the scheduler, delete the
+ * archive, and abort an unfinished upload on the store. Each step is
+ * idempotent and runs even when an earlier one fails.
+ */
+export async function cleanUpMigration(
+  context: MigrationContext,
+  row: MigrationRow,
+  options: { abortUpload: boolean },
+): Promise<void> {
+  const { db } = context.handle;
+  const steps: [string, () => Promise<void>][] = [
+    [
+      "lift read-only mode",
+      async () => {
+        const status = await readOnlyStatus(db);
+        if (status.enabled && status.source === migrationSource(row.id)) {
+          await disableReadOnly(context.handle);
+          await stampReadOnlyEnd(db, row.id);
+        }
+      },
+    ],
+    [
+      "resume the scheduler",
+      async () => {
+        if (await isSchedulerPaused(db)) await resumeScheduler(db);
+      },
+    ],
+    [
+      "delete the archive",
+      async () => {
+        if (row.archivePath) {
+          await fs.promises.rm(path.dirname(row.archivePath), { recursive: true, force: true });
+        }
+      },
+    ],
+    [
+      "abort the upload",
+      async () => {
+        if (!options.abortUpload || !row.externalId || !row.storeToken || !row.storeUrl) return;
+        const token = decryptSecret(row.storeToken, context.secretKey);
+        await new StoreClient(row.storeUrl, row.externalId, token).abort();
+      },
+    ],
+  ];
+  for (const [what, step] of steps) {
+    try {
+      await step();
+    } catch (error) {
+      log.warn({ err: error, migration: row.id }, `could not ${what}`);
+    }
+  }
+}

@@ -1,0 +1,37 @@
+import path from "node:path";
+import type { DatabaseHandle } from "@/db/client";
+import { dataDir, readEnv } from "@/lib/config/env";
+import type { SecretKey } from "@/lib/secrets/cipher";
+import { instanceSecretKey } from "@/lib/secrets/key";
+
+/** What a migration needs from the process that runs it. */
+export interface MigrationContext {
+  handle: DatabaseHandle;
+  /** This node's id (lib/cluster): the row's owner while it runs here. */
+  nodeId: string;
+  /** Where archives are staged: one folder per migration, deleted at the end. */
+  workDir: string;
+  storeUrl: string;
+  secretKey: SecretKey | null;
+  readOnlyDrainMs?: number;
+  schedulerDrainMs?: number;
+  /** How long to wait for the store to verify and restore after the upload. */
+  restoreTimeoutMs?: number;
+  upload?: { multipartThreshold?: number; concurrency?: number; partSize?: number };
+}
+
+export function archivePathFor(context: MigrationContext, id: number): string {
+  return path.join(context.workDir, String(id), "archive.tar");
+}
+
+/** The context of a server process, from its configuration. */
+export function migrationContextFromEnv(handle: DatabaseHandle, nodeId: string): MigrationContext {
+  const env = readEnv();
+  return {
+    handle,
+    nodeId,
+    workDir: path.join(dataDir(env), "migrations"),
+    storeUrl: env.LIFTOFF_STORE_URL ?? `http://127.0.0.1:${process.env.PORT || "3000"}`,
+    secretKey: instanceSecretKey(),
+  };
+}

@@ -1,0 +1,19 @@
+export { archivePathFor, migrationContextFromEnv, type MigrationContext } from "./context";
+export { cancelMigration, schemaMigrationId, startMigration } from "./control";
+export {
+  estimateReadOnlySeconds,
+  preflightPasses,
+  runPreflight,
+  type CheckStatus,
+  type PreflightCheck,
+} from "./preflight";
+export { recoverMigrations } from "./recover";
+export {
+  getMigration,
+  recentMigrations,
+  toView,
+  unfinishedMigrations,
+  type MigrationView,
+} from "./row";
+export { runMigration } from "./run";
+export { canTransition, isTerminal, progressBands, progressFor, stateLabels } from "./states";

@@ -1,0 +1,192 @@
+import fs from "node:fs";
+import path from "node:path";
+import { count, eq, sql } from "drizzle-orm";
+import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import { openDatabase, type Database } from "@/db/client";
+import { rowsOf } from "@/db/rows";
+import { auditLog, cloudMigration } from "@/db/schema";
+import type { Actor } from "@/lib/auth";
+import { startNodeServices, type NodeServices } from "@/lib/cluster/node";
+import { readOnlyStatus } from "@/lib/read-only";
+import { isSchedulerPaused } from "@/lib/scheduler";
+import { seedDatabase } from "@/lib/seed";
+import { instanceId } from "@/lib/settings";
+import { describeEachEngine } from "@/lib/testing/engines";
+import { insertUser } from "@/lib/testing/fixtures";
+import { cancelMigration, startMigration } from "./control";
+import { recoverMigrations } from "./recover";
+import { startMigrationRig, watchMigration, type MigrationRig } from "./testing/rig";
+
+/** Rows per app table (the migration's own tables aside). */
+async function appTableCounts(db: Database): Promise<Record<string, number>> {
+  const tables = rowsOf<{ name: string }>(
+    await db.execute(sql`select tablename as name from pg_tables
+      where schemaname = 'public' and tablename not like 'cloud_migration%' order by 1`),
+  );
+  const counts: Record<string, number> = {};
+  for (const { name } of tables) {
+    const [row] = rowsOf<{ n: number }>(
+      await db.execute(sql.raw(`select count(*)::int as n from public."${name}"`)),
+    );
+    counts[name] = row?.n ?? 0;
+  }
+  return counts;
+}
+
+describeEachEngine("Migrate to Cloud", (database, engine) => {
+  let rig: MigrationRig;
+  let admin: Actor;
+
+  beforeAll(async () => {
+    await seedDatabase(database().db, { scale: 0.1, seed: 3, secretKey: null });
+    admin = await insertUser(database().db, { role: "admin" });
+    await instanceId(database().db); // made on the first start otherwise, after we count
+    rig = await startMigrationRig(database(), engine);
+  });
+  afterAll(async () => {
+    await rig?.close();
+  });
+  afterEach(async () => {
+    // Every test must leave the instance writable and its scheduler running.
+    expect((await readOnlyStatus(database().db)).enabled).toBe(false);
+    expect(await isSchedulerPaused(database().db)).toBe(false);
+    rig.proxy.delayMs = 0;
+  });
+
+  it("runs every phase to done; the cloud holds the instance row for row", async () => {
+    const before = await appTableCounts(database().db);
+    const seen: { state: string; progress: number }[] = [];
+    const id = await startMigration(rig.context, admin);
+    const row = await watchMigration(rig, id, undefined, seen);
+    expect(row.state, row.error ?? "").toBe("done");
+    expect(row.progress).toBe(100);
+    expect(seen.map((s) => s.state)).toEqual(
+      expect.arrayContaining(["setup", "dump", "upload", "done"]),
+    );
+    const progress = seen.map((s) => s.progress);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+
+    // What the store restored equals what the instance held when it froze.
+    // The audit log goes on being written (it is exempt): compare the rest exactly.
+    for (const [table, rows] of Object.entries(before).filter(([t]) => t !== "audit_log")) {
+      expect(row.restoredTables?.[table], table).toBe(rows);
+    }
+    const target = rig.store.targets.at(-1)!;
+    const restored = await openDatabase(
+      target.engine === "postgres" ? { databaseUrl: target.url } : { pgliteDir: target.dir },
+    );
+    try {
+      const cloud = await appTableCounts(restored.db);
+      expect(cloud.users).toBe(before.users);
+      expect(cloud.cards).toBe(before.cards);
+    } finally {
+      await restored.close();
+    }
+
+    expect(row.readOnlyFrom).toBeInstanceOf(Date);
+    expect(row.readOnlyUntil!.getTime()).toBeGreaterThanOrEqual(row.readOnlyFrom!.getTime());
+    expect(fs.existsSync(path.join(rig.context.workDir, String(id)))).toBe(false);
+    const actions = (
+      await database()
+        .db.select()
+        .from(auditLog)
+        .where(eq(auditLog.targetId, String(id)))
+    ).map((a) => a.action);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(actions).toContain("migration.start");
+  });
+
+  it("refuses a second migration while one runs", async () => {
+    rig.proxy.delayMs = 300;
+    const id = await startMigration(rig.context, admin);
+    await expect(startMigration(rig.context, admin)).rejects.toThrow(/ongoing migration/);
+    await cancelMigration(rig.context, admin, id);
+    const row = await watchMigration(rig, id);
+    expect(row.state).toBe("cancelled");
+    await waitUntilIdle(rig);
+  });
+
+  for (const phase of ["setup", "dump", "upload"] as const) {
+    it(`cancels during ${phase}: cancelled, writable, no archive, upload aborted`, async () => {
+      let slowJob: NodeServices | null = null;
+      let release = () => {};
+      if (phase === "setup") {
+        // A job that is running holds the setup phase: pause waits for it.
+        slowJob = await startNodeServices(database(), {
+          jobs: [
+            {
+              name: "test-hold-setup",
+              intervalSeconds: 3600,
+              run: () => new Promise<void>((resolve) => (release = resolve)),
+            },
+          ],
+          schedulerPollMs: 10,
+        });
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      if (phase === "upload") rig.proxy.delayMs = 2000;
+      const id = await startMigration(rig.context, admin);
+      await watchMigration(rig, id, (row) => row.state === phase);
+      if (phase === "dump") {
+        // Only a dump still under way counts: check the row says so when we cancel.
+        expect(
+          (await database().db.select().from(cloudMigration).where(eq(cloudMigration.id, id)))[0]
+            ?.state,
+        ).toBe("dump");
+      }
+      await cancelMigration(rig.context, admin, id);
+      release();
+      const row = await watchMigration(rig, id);
+      expect(row.state).toBe("cancelled");
+      expect(row.error).toBeNull();
+      await waitUntilIdle(rig);
+      await slowJob?.stop();
+      expect(fs.existsSync(path.join(rig.context.workDir, String(id)))).toBe(false);
+      const [{ n } = { n: 0 }] = await database()
+        .db.select({ n: count() })
+        .from(auditLog)
+        .where(eq(auditLog.action, "migration.cancel"));
+      expect(n).toBeGreaterThan(0);
+      if (phase === "upload" && row.externalId) {
+        const store = rowsOf<{ state: string }>(
+          await database().db.execute(
+            sql`select state from store.migrations where external_id = ${row.externalId}`,
+          ),
+        );
+        expect(store[0]?.state).toBe("aborted");
+      }
+    });
+  }
+
+  it("ends a migration whose node died mid-dump as error, and lifts everything it held", async () => {
+    const { db } = database();
+    const [row] = await db
+      .insert(cloudMigration)
+      .values({
+        state: "dump",
+        progress: 20,
+        ownerNode: "another-host:4242:dead",
+        startedById: admin.id,
+      })
+      .returning();
+    await db.execute(sql`update liftoff_cluster.read_only_state
+      set enabled = true, source = ${`migration:${row!.id}`}`);
+    await db.execute(sql`update liftoff_cluster.scheduler_state
+      set paused = true, reason = ${`migration:${row!.id}`}`);
+    await recoverMigrations(rig.context);
+    const ended = await watchMigration(rig, row!.id);
+    expect(ended.state).toBe("error");
+    expect(ended.error).toMatch(/Interrupted/);
+  });
+});
+
+/** A cancelled run cleans up in the background: wait until it has. */
+async function waitUntilIdle(rig: MigrationRig): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    const readOnly = await readOnlyStatus(rig.context.handle.db);
+    const paused = await isSchedulerPaused(rig.context.handle.db);
+    if (!readOnly.enabled && !paused) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error("the instance stayed read-only or paused");
+}

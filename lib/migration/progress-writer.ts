@@ -1,0 +1,58 @@
+import type { Database } from "@/db/client";
+import { updateMigration } from "./row";
+import { progressFor, type Phase } from "./states";
+
+export interface PhaseProgress {
+  fraction: number;
+  bytesDone: number;
+  bytesTotal: number | null;
+  throughputBytesPerSecond?: number | null;
+  etaSeconds?: number | null;
+}
+
+/**
+ * Writes a phase's progress to the row at most every `intervalMs` (and always
+ * when the percentage moves), so a fast dump does not flood the database and
+ * the stream of events. A write that matches no row means the migration ended
+ * elsewhere (a cancel): `onGone` lets the runner stop.
+ */
+export class ProgressWriter {
+  private lastWrite = 0;
+  private lastPercent = -1;
+  private pending: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly db: Database,
+    private readonly id: number,
+    private readonly phase: Phase,
+    private readonly onGone: () => void,
+    private readonly intervalMs = 250,
+  ) {}
+
+  report(progress: PhaseProgress): void {
+    const percent = progressFor(this.phase, progress.fraction);
+    const now = Date.now();
+    if (percent === this.lastPercent && now - this.lastWrite < this.intervalMs) return;
+    if (now - this.lastWrite < this.intervalMs / 4) return;
+    this.lastWrite = now;
+    this.lastPercent = percent;
+    this.pending = this.pending.then(async () => {
+      const ok = await updateMigration(this.db, this.id, this.phase, {
+        progress: percent,
+        bytesDone: Math.round(progress.bytesDone),
+        bytesTotal: progress.bytesTotal === null ? null : Math.round(progress.bytesTotal),
+        throughputBytesPerSecond:
+          progress.throughputBytesPerSecond == null
+            ? null
+            : Math.round(progress.throughputBytesPerSecond),
+        etaSeconds: progress.etaSeconds == null ? null : Math.round(progress.etaSeconds),
+      });
+      if (!ok) this.onGone();
+    });
+  }
+
+  /** Waits for writes under way; call before leaving the phase. */
+  flush(): Promise<void> {
+    return this.pending;
+  }
+}

@@ -1,0 +1,102 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import { sql } from "drizzle-orm";
+import { rowsOf } from "@/db/rows";
+import { log } from "@/lib/log";
+import { disableReadOnly, readOnlyStatus } from "@/lib/read-only";
+import { isSchedulerPaused, nodeStaleAfterSeconds, resumeScheduler } from "@/lib/scheduler";
+import { cleanUpMigration } from "./cleanup";
+import type { MigrationContext } from "./context";
+import {
+  claimOwnership,
+  getMigration,
+  unfinishedMigrations,
+  updateMigration,
+  type MigrationRow,
+} from "./row";
+import { isRunningHere, runMigration } from "./run";
+import { isTerminal } from "./states";
+
+/**
+ * Run on start-up and now and then by every node: finds migrations whose
+ * node is gone and either resumes them (the upload, when the archive on this
+ * node's disk still has its checksum) or ends them as `error` with everything
+ * restored. A node takes a migration over by one conditional update, so of
+ * several nodes recovering at once exactly one acts. Also lifts a read-only mode or a
+ * scheduler pause that no unfinished migration holds any more, so an
+ * instance is never left stuck.
+ */
+export async function recoverMigrations(context: MigrationContext): Promise<void> {
+  const { db } = context.handle;
+  for (const row of await unfinishedMigrations(db)) {
+    if (isRunningHere(row.id) || (await ownerAlive(context, row))) continue;
+    if (!(await claimOwnership(db, row.id, row.ownerNode, context.nodeId))) continue;
+    if (row.state === "upload" && (await archiveIntact(row))) {
+      log.info({ migration: row.id }, "resuming the upload of an interrupted migration");
+      void runMigration(context, row.id);
+      continue;
+    }
+    log.warn({ migration: row.id, state: row.state }, "ending an interrupted migration");
+    await updateMigration(db, row.id, "unfinished", {
+      state: "error",
+      error: `Interrupted: the server running it stopped during the ${row.state} phase. Nothing was migrated; the instance is writable again. Start again when ready.`,
+      finishedAt: new Date(),
+    });
+    await cleanUpMigration(context, row, { abortUpload: true });
+  }
+  await liftOrphanedHolds(context);
+}
+
+async function ownerAlive(context: MigrationContext, row: MigrationRow): Promise<boolean> {
+  if (!row.ownerNode || row.ownerNode === context.nodeId) return false;
+  const [host, pid] = row.ownerNode.split(":");
+  // On this host a dead process is known at once, without waiting for its heartbeat to age.
+  if (host === os.hostname() && pid && !processAlive(Number(pid))) return false;
+  const fresh = rowsOf<{ fresh: boolean }>(
+    await context.handle.db.execute(sql`select exists(
+      select 1 from liftoff_cluster.nodes where id = ${row.ownerNode}
+        and last_seen_at > now() - make_interval(secs => ${nodeStaleAfterSeconds})) as fresh`),
+  )[0]?.fresh;
+  return fresh === true;
+}
+
+function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+async function archiveIntact(row: MigrationRow): Promise<boolean> {
+  if (!row.archivePath || !row.archiveSha256 || !fs.existsSync(row.archivePath)) return false;
+  const hash = crypto.createHash("sha256");
+  for await (const chunk of fs.createReadStream(row.archivePath)) hash.update(chunk as Buffer);
+  return hash.digest("hex") === row.archiveSha256;
+}
+
+async function liftOrphanedHolds(context: MigrationContext): Promise<void> {
+  const { db } = context.handle;
+  const holder = (source: string | null) => {
+    const match = /^migration:(\d+)$/.exec(source ?? "");
+    return match ? Number(match[1]) : null;
+  };
+  const readOnly = await readOnlyStatus(db);
+  const readOnlyOwner = holder(readOnly.source);
+  if (readOnly.enabled && readOnlyOwner !== null) {
+    const row = await getMigration(db, readOnlyOwner);
+    if (!row || isTerminal(row.state)) await disableReadOnly(context.handle);
+  }
+  const paused = await isSchedulerPaused(db);
+  const reason = rowsOf<{ reason: string | null }>(
+    await db.execute(sql`select reason from liftoff_cluster.scheduler_state where id = 1`),
+  )[0]?.reason;
+  const pauseOwner = holder(reason ?? null);
+  if (paused && pauseOwner !== null) {
+    const row = await getMigration(db, pauseOwner);
+    if (!row || isTerminal(row.state)) await resumeScheduler(db);
+  }
+}

@@ -1,0 +1,156 @@
+import { and, desc, eq, isNull, notInArray, sql } from "drizzle-orm";
+import type { Database } from "@/db/client";
+import { cloudMigration, type MigrationState } from "@/db/schema";
+import { channels, notify } from "@/lib/cluster/notify";
+import { AppError, isUniqueViolation } from "@/lib/errors";
+import { terminalStates } from "./states";
+
+export type MigrationRow = typeof cloudMigration.$inferSelect;
+type Patch = Partial<Omit<MigrationRow, "id" | "state" | "version" | "createdAt">>;
+
+const unfinished = notInArray(cloudMigration.state, [...terminalStates]);
+
+/**
+ * Inserts the row that claims the one slot for an unfinished migration. The
+ * unique partial index decides between two starts at once (double click, two
+ * admins, two nodes), not a read-then-write.
+ */
+export async function insertMigration(
+  db: Database,
+  values: { startedById: number; storeUrl: string; ownerNode: string },
+): Promise<MigrationRow> {
+  try {
+    const [row] = await db
+      .insert(cloudMigration)
+      .values({ ...values, state: "init", progress: 0 })
+      .returning();
+    if (!row) throw new Error("insert returned no row");
+    await notify(db, channels.migration, { id: row.id });
+    return row;
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw new AppError("conflict", "migration_running", "There's an ongoing migration already.");
+    }
+    throw error;
+  }
+}
+
+/**
+ * The only way a row changes: a conditional update that matches the state the
+ * caller believes in (and never a terminal one). False means someone else got
+ * there first — usually a cancel — and the caller must stop.
+ */
+export async function updateMigration(
+  db: Database,
+  id: number,
+  expect: MigrationState | "unfinished",
+  change: Patch & { state?: MigrationState },
+): Promise<boolean> {
+  const condition =
+    expect === "unfinished"
+      ? and(eq(cloudMigration.id, id), unfinished)
+      : and(eq(cloudMigration.id, id), eq(cloudMigration.state, expect), unfinished);
+  const updated = await db
+    .update(cloudMigration)
+    .set({
+      ...change,
+      ...(change.progress === undefined
+        ? {}
+        : { progress: sql`greatest(${cloudMigration.progress}, ${change.progress})` }),
+      version: sql`${cloudMigration.version} + 1`,
+    })
+    .where(condition)
+    .returning({ id: cloudMigration.id });
+  if (updated.length > 0) await notify(db, channels.migration, { id });
+  return updated.length > 0;
+}
+
+/**
+ * Takes an unfinished migration over from a node that is gone. Atomic: of
+ * several nodes recovering at once, one wins.
+ */
+export async function claimOwnership(
+  db: Database,
+  id: number,
+  previousOwner: string | null,
+  nodeId: string,
+): Promise<boolean> {
+  const claimed = await db
+    .update(cloudMigration)
+    .set({ ownerNode: nodeId, version: sql`${cloudMigration.version} + 1` })
+    .where(
+      and(
+        eq(cloudMigration.id, id),
+        unfinished,
+        previousOwner === null
+          ? isNull(cloudMigration.ownerNode)
+          : eq(cloudMigration.ownerNode, previousOwner),
+      ),
+    )
+    .returning({ id: cloudMigration.id });
+  return claimed.length > 0;
+}
+
+/**
+ * Records when read-only mode ended for this migration. Bookkeeping, not a
+ * transition: it may land after the row reached a terminal state (a cancel).
+ */
+export async function stampReadOnlyEnd(db: Database, id: number): Promise<void> {
+  await db
+    .update(cloudMigration)
+    .set({ readOnlyUntil: new Date(), version: sql`${cloudMigration.version} + 1` })
+    .where(and(eq(cloudMigration.id, id), isNull(cloudMigration.readOnlyUntil)));
+  await notify(db, channels.migration, { id });
+}
+
+export async function getMigration(db: Database, id: number): Promise<MigrationRow | null> {
+  const [row] = await db.select().from(cloudMigration).where(eq(cloudMigration.id, id));
+  return row ?? null;
+}
+
+export async function unfinishedMigrations(db: Database): Promise<MigrationRow[]> {
+  return db.select().from(cloudMigration).where(unfinished);
+}
+
+export async function recentMigrations(db: Database, limit = 20): Promise<MigrationRow[]> {
+  return db.select().from(cloudMigration).orderBy(desc(cloudMigration.id)).limit(limit);
+}
+
+/** What the browser may see of a migration: never the token or file paths. */
+export interface MigrationView {
+  id: number;
+  state: MigrationState;
+  progress: number;
+  bytesDone: number;
+  bytesTotal: number | null;
+  throughputBytesPerSecond: number | null;
+  etaSeconds: number | null;
+  error: string | null;
+  restoredTables: Record<string, number> | null;
+  cloudUrl: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+  readOnlyFrom: string | null;
+  readOnlyUntil: string | null;
+  version: number;
+}
+
+export function toView(row: MigrationRow): MigrationView {
+  return {
+    id: row.id,
+    state: row.state,
+    progress: row.progress,
+    bytesDone: row.bytesDone,
+    bytesTotal: row.bytesTotal,
+    throughputBytesPerSecond: row.throughputBytesPerSecond,
+    etaSeconds: row.etaSeconds,
+    error: row.error,
+    restoredTables: row.restoredTables,
+    cloudUrl: row.cloudUrl,
+    createdAt: row.createdAt.toISOString(),
+    finishedAt: row.finishedAt?.toISOString() ?? null,
+    readOnlyFrom: row.readOnlyFrom?.toISOString() ?? null,
+    readOnlyUntil: row.readOnlyUntil?.toISOString() ?? null,
+    version: row.version,
+  };
+}

@@ -1,0 +1,257 @@
+import fs from "node:fs";
+import path from "node:path";
+import { writeDumpArchive } from "@/lib/dump/write";
+import { channels, listen } from "@/lib/cluster/notify";
+import { AppError } from "@/lib/errors";
+import { log } from "@/lib/log";
+import { enableReadOnly } from "@/lib/read-only";
+import { pauseScheduler } from "@/lib/scheduler";
+import { decryptSecret } from "@/lib/secrets/cipher";
+import { instanceId } from "@/lib/settings";
+import { StoreClient, uploadArchive } from "@/lib/upload";
+import { cleanUpMigration, migrationSource } from "./cleanup";
+import { archivePathFor, type MigrationContext } from "./context";
+import { ProgressWriter } from "./progress-writer";
+import { getMigration, updateMigration, type MigrationRow } from "./row";
+import { isTerminal } from "./states";
+
+/** Thrown inside the run when the row ended elsewhere (a cancel): not an error. */
+class MigrationGone extends Error {}
+
+// Migrations this process is running, and when each run has fully ended
+// (clean-up included), so that a cancel can wait for it.
+const running = globalThis as unknown as { liftoffMigrations?: Map<number, Promise<void>> };
+const runningHere = () => (running.liftoffMigrations ??= new Map<number, Promise<void>>());
+
+export function isRunningHere(id: number): boolean {
+  return runningHere().has(id);
+}
+
+/** Resolves when this process's run of `id` has ended and cleaned up (at once if none). */
+export async function runEnded(id: number, timeoutMs: number): Promise<void> {
+  const run = runningHere().get(id);
+  if (!run) return;
+  await Promise.race([run, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+}
+
+/**
+ * Runs a migration from where its row stands: from `init` all the way, or
+ * from `upload` after a restart (the archive on disk was checked). Every
+ * transition is a conditional update; when one matches nothing, the
+ * migration was cancelled and the run stops. Whatever the ending, the clean-up
+ * runs.
+ */
+export function runMigration(context: MigrationContext, id: number): Promise<void> {
+  const existing = runningHere().get(id);
+  if (existing) return existing;
+  const run = runPhases(context, id).finally(() => runningHere().delete(id));
+  runningHere().set(id, run);
+  return run;
+}
+
+async function runPhases(context: MigrationContext, id: number): Promise<void> {
+  const abort = new AbortController();
+  const { db } = context.handle;
+  const gone = () => abort.abort(new MigrationGone("the migration ended elsewhere"));
+  const stopListening = await listen(context.handle, channels.migration, (payload) => {
+    if ((payload as { id?: number } | null)?.id !== id) return;
+    void getMigration(db, id).then((row) => {
+      if (!row || isTerminal(row.state)) gone();
+    });
+  });
+  const step = async (
+    from: MigrationRow["state"],
+    change: Parameters<typeof updateMigration>[3],
+  ) => {
+    if (!(await updateMigration(db, id, from, change))) throw new MigrationGone(from);
+  };
+  let row = await getMigration(db, id);
+  try {
+    if (!row) throw new Error(`migration ${id} does not exist`);
+    const migrationLog = log.child({ migration: id });
+    if (row.state === "init") {
+      await setUp(context, row, step, abort.signal);
+      row = await dump(context, id, step, gone, abort.signal);
+    }
+    if (row.state !== "upload")
+      throw new AppError("conflict", "state", `cannot run from ${row.state}`);
+    const restored = await upload(context, row, gone, abort.signal);
+    await cleanUpMigration(context, row, { abortUpload: false });
+    await step("upload", {
+      state: "done",
+      progress: 100,
+      restoredTables: restored.tables,
+      cloudUrl: `${row.storeUrl ?? context.storeUrl}/cloud/${row.externalId ?? ""}`,
+      finishedAt: new Date(),
+      etaSeconds: 0,
+    });
+    migrationLog.info({ tables: restored.tables }, "migration done");
+  } catch (error) {
+    const cancelled =
+      error instanceof MigrationGone || abort.signal.reason instanceof MigrationGone;
+    if (!cancelled) {
+      const message = describeFailure(error);
+      log.error({ err: error, migration: id }, "migration failed");
+      await updateMigration(db, id, "unfinished", {
+        state: "error",
+        error: message,
+        finishedAt: new Date(),
+      });
+    }
+    const latest = (await getMigration(db, id)) ?? row;
+    if (latest) await cleanUpMigration(context, latest, { abortUpload: true });
+  } finally {
+    await stopListening().catch(() => {});
+  }
+}
+
+type Step = (
+  from: MigrationRow["state"],
+  change: Parameters<typeof updateMigration>[3],
+) => Promise<void>;
+
+async function setUp(
+  context: MigrationContext,
+  row: MigrationRow,
+  step: Step,
+  signal: AbortSignal,
+) {
+  const { db } = context.handle;
+  await step("init", { state: "setup", progress: 1, readOnlyFrom: new Date() });
+  await enableReadOnly(context.handle, {
+    reason: "migrating to the cloud",
+    source: migrationSource(row.id),
+    actorId: row.startedById,
+    drainTimeoutMs: context.readOnlyDrainMs,
+  });
+  signal.throwIfAborted();
+  await step("setup", { progress: 3 });
+  await pauseScheduler(db, {
+    reason: migrationSource(row.id),
+    drainTimeoutMs: context.schedulerDrainMs ?? 60_000,
+  });
+  signal.throwIfAborted();
+  await step("setup", { progress: 5 });
+}
+
+async function dump(
+  context: MigrationContext,
+  id: number,
+  step: Step,
+  gone: () => void,
+  signal: AbortSignal,
+): Promise<MigrationRow> {
+  const { db } = context.handle;
+  const archivePath = archivePathFor(context, id);
+  await fs.promises.mkdir(path.dirname(archivePath), { recursive: true });
+  await step("setup", { state: "dump", progress: 5, archivePath, bytesDone: 0 });
+  const writer = new ProgressWriter(db, id, "dump", gone);
+  const out = fs.createWriteStream(archivePath);
+  // A failed or cancelled dump destroys the file stream; the error reaches us
+  // through writeDumpArchive's promise.
+  out.on("error", () => {});
+  const result = await writeDumpArchive(context.handle, out, {
+    sourceInstanceId: await instanceId(db),
+    signal,
+    onProgress: (p) =>
+      writer.report({
+        fraction: p.bytesTotal > 0 ? p.bytesDone / p.bytesTotal : 0,
+        bytesDone: p.bytesDone,
+        bytesTotal: p.bytesTotal,
+      }),
+  });
+  await writer.flush();
+  signal.throwIfAborted();
+  await step("dump", {
+    state: "upload",
+    progress: 50,
+    archiveSha256: result.sha256,
+    archiveBytes: result.bytes,
+    bytesDone: 0,
+    bytesTotal: result.bytes,
+    throughputBytesPerSecond: null,
+    etaSeconds: null,
+  });
+  const row = await getMigration(db, id);
+  if (!row) throw new MigrationGone("row vanished");
+  return row;
+}
+
+async function upload(
+  context: MigrationContext,
+  row: MigrationRow,
+  gone: () => void,
+  signal: AbortSignal,
+): Promise<{ tables: Record<string, number> }> {
+  const { db } = context.handle;
+  if (
+    !row.archivePath ||
+    !row.archiveSha256 ||
+    !row.externalId ||
+    !row.storeToken ||
+    !row.storeUrl
+  ) {
+    throw new Error("the migration has no archive or store link to upload with");
+  }
+  const store = new StoreClient(
+    row.storeUrl,
+    row.externalId,
+    decryptSecret(row.storeToken, context.secretKey),
+  );
+  const writer = new ProgressWriter(db, row.id, "upload", gone);
+  await uploadArchive({
+    db,
+    migrationId: row.id,
+    store,
+    file: row.archivePath,
+    sha256: row.archiveSha256,
+    signal,
+    ...context.upload,
+    onProgress: (p) =>
+      writer.report({
+        fraction: p.totalBytes > 0 ? p.bytesAcknowledged / p.totalBytes : 1,
+        bytesDone: p.bytesAcknowledged,
+        bytesTotal: p.totalBytes,
+        throughputBytesPerSecond: p.bytesPerSecond,
+        etaSeconds: p.etaSeconds,
+      }),
+  });
+  await writer.flush();
+  return waitForRestore(store, signal, context.restoreTimeoutMs ?? 30 * 60_000);
+}
+
+/** The store verifies and restores after "uploaded": wait for its verdict. */
+async function waitForRestore(
+  store: StoreClient,
+  signal: AbortSignal,
+  timeoutMs: number,
+): Promise<{ tables: Record<string, number> }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    signal.throwIfAborted();
+    const status = await store.status();
+    if (status.status === "restored") return { tables: status.tables ?? {} };
+    if (status.status === "failed") {
+      throw new AppError(
+        "upstream",
+        "store_restore",
+        `The cloud could not restore the snapshot: ${status.reason ?? "no reason given"}.`,
+      );
+    }
+    if (Date.now() > deadline) {
+      throw new AppError(
+        "upstream",
+        "store_timeout",
+        "The cloud took too long to restore the snapshot.",
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** A message an admin can act on; the details go to the log. */
+function describeFailure(error: unknown): string {
+  if (error instanceof AppError) return error.message;
+  if (error instanceof Error && error.name === "UploadError") return error.message;
+  return `The migration stopped on an unexpected error (${error instanceof Error ? error.message : String(error)}). Details are in the server log.`;
+}
