@@ -1,6 +1,9 @@
 import { defineConfig } from "@playwright/test";
 
 const port = Number(process.env.E2E_PORT || 3100);
+/** A second server, seeded, for the migration: see e2e/04-migrate.spec.ts. */
+export const seededPort = port + 1;
+export const seededAdmin = { email: "migrator@example.test", password: "migrate-me-please-1" };
 
 /**
  * End-to-end tests against the built server (`npm start` with an empty
@@ -33,11 +36,27 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    command: "node scripts/e2e-server.mjs",
-    url: `http://127.0.0.1:${port}/login`,
-    timeout: 180_000,
-    reuseExistingServer: false,
-    env: { PORT: String(port), LIFTOFF_DATA_DIR: ".data-e2e", LIFTOFF_LOG_LEVEL: "warn" },
-  },
+  webServer: [
+    {
+      command: "node scripts/e2e-server.mjs",
+      url: `http://127.0.0.1:${port}/login`,
+      timeout: 180_000,
+      reuseExistingServer: false,
+      env: { PORT: String(port), LIFTOFF_DATA_DIR: ".data-e2e", LIFTOFF_LOG_LEVEL: "warn" },
+    },
+    {
+      command: "node scripts/e2e-server.mjs",
+      url: `http://127.0.0.1:${seededPort}/login`,
+      timeout: 300_000,
+      reuseExistingServer: false,
+      env: {
+        PORT: String(seededPort),
+        LIFTOFF_DATA_DIR: ".data-e2e-seeded",
+        LIFTOFF_LOG_LEVEL: "warn",
+        E2E_SEED_SCALE: "5",
+        E2E_ADMIN_EMAIL: seededAdmin.email,
+        LIFTOFF_ADMIN_PASSWORD: seededAdmin.password,
+      },
+    },
+  ],
 });

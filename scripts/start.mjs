@@ -12,9 +12,13 @@ const root = path.resolve(import.meta.dirname, "..");
 const port = process.env.PORT || "3000";
 const host = process.env.HOST || "127.0.0.1";
 
+let releaseOnExit = () => {};
 function run(command, args) {
   const result = spawnSync(command, args, { cwd: root, stdio: "inherit", env: process.env });
-  if (result.status !== 0) process.exit(result.status ?? 1);
+  if (result.status !== 0) {
+    releaseOnExit();
+    process.exit(result.status ?? 1);
+  }
 }
 
 function mtime(file) {
@@ -49,9 +53,29 @@ const configs = [
   "instrumentation.ts",
   "postcss.config.mjs",
 ].map((f) => mtime(path.join(root, f)));
-if (mtime(buildId) < Math.max(...sources, ...configs)) {
-  console.log("Building…");
-  run("npx", ["next", "build"]);
+// Two servers started at once from one checkout (the end-to-end tests do)
+// must not build into .next together: the second waits, then finds it fresh.
+const buildLock = path.join(root, ".next-build-lock");
+const stale = () => mtime(buildId) < Math.max(...sources, ...configs);
+if (stale()) {
+  for (;;) {
+    try {
+      fs.mkdirSync(buildLock);
+      releaseOnExit = () => fs.rmSync(buildLock, { recursive: true, force: true });
+      break;
+    } catch {
+      if (Date.now() - mtime(buildLock) > 10 * 60_000) fs.rmSync(buildLock, { recursive: true, force: true });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+  try {
+    if (stale()) {
+      console.log("Building…");
+      run("npx", ["next", "build"]);
+    }
+  } finally {
+    releaseOnExit();
+  }
 }
 
 const env = {

@@ -1,0 +1,113 @@
+import { expect, test, type Page } from "@playwright/test";
+import { seededAdmin, seededPort } from "../playwright.config";
+import { SessionPage } from "./pages/session";
+
+// The seeded server (scale 5, see playwright.config.ts): an instance with
+// real content to move, its own store and local object storage.
+test.use({ baseURL: `http://127.0.0.1:${seededPort}` });
+test.describe.configure({ mode: "serial" });
+
+const member = { name: "Mia Member", email: "mia@example.test", password: "member-password-2" };
+
+/** Records every value and state the progress bar shows, from the page itself. */
+async function recordProgress(page: Page) {
+  await page.evaluate(() => {
+    const seen: { value: string | null; state: string | null }[] = [];
+    (window as unknown as { seen: typeof seen }).seen = seen;
+    const sample = () => {
+      const bar = document.querySelector('[data-testid="migration-progress"]');
+      const state = document.querySelector('[data-testid="migration-state"]');
+      const entry = {
+        value: bar?.getAttribute("aria-valuenow") ?? null,
+        state: state?.getAttribute("data-state") ?? null,
+      };
+      const last = seen.at(-1);
+      if (
+        entry.value !== null &&
+        (!last || last.value !== entry.value || last.state !== entry.state)
+      )
+        seen.push(entry);
+    };
+    new MutationObserver(sample).observe(document.body, {
+      subtree: true,
+      childList: true,
+      attributes: true,
+    });
+    sample();
+  });
+}
+
+test("an admin migrates a seeded instance while a member is kept read-only", async ({
+  browser,
+}) => {
+  const adminPage = await browser.newPage();
+  await new SessionPage(adminPage).signIn(seededAdmin.email, seededAdmin.password);
+  await expect(adminPage.getByTestId("current-user")).toBeVisible();
+
+  // A member to watch the freeze from the outside.
+  await adminPage.goto("/admin/users");
+  const form = adminPage.getByTestId("new-user");
+  await form.getByLabel("Name").fill(member.name);
+  await form.getByLabel("Email").fill(member.email);
+  await form.getByLabel("Initial password (10+ characters)").fill(member.password);
+  await form.getByRole("button", { name: "Create user" }).click();
+  await expect(adminPage.getByTestId("user-list")).toContainText(member.email);
+  const memberPage = await browser.newPage();
+  await new SessionPage(memberPage).signIn(member.email, member.password);
+  await expect(memberPage.getByTestId("current-user")).toBeVisible();
+  await memberPage.goto("/collections");
+
+  await adminPage.goto("/admin/settings");
+  const preflight = adminPage.getByTestId("preflight");
+  await expect(preflight.locator("li")).toHaveCount(6);
+  await expect(preflight.locator('li[data-status="fail"]')).toHaveCount(0);
+  await adminPage.getByTestId("start-migration").click();
+  await expect(adminPage.getByRole("dialog")).toContainText("read-only for everyone");
+  await adminPage.getByRole("button", { name: "Start migration" }).click();
+  await expect(adminPage.getByTestId("migration-progress")).toBeVisible();
+  await recordProgress(adminPage);
+
+  // Meanwhile the member sees the banner and cannot edit.
+  await expect(memberPage.getByTestId("read-only-banner")).toBeVisible({ timeout: 15_000 });
+  await expect(
+    memberPage.getByTestId("new-collection").getByRole("button", { name: "Create collection" }),
+  ).toBeDisabled();
+  const refused = await memberPage.request.post("/collections", { data: {} });
+  expect(refused.status()).toBe(403);
+
+  await expect(adminPage.getByTestId("migration-done")).toBeVisible({ timeout: 120_000 });
+  const seen = await adminPage.evaluate(
+    () => (window as unknown as { seen: { value: string; state: string }[] }).seen,
+  );
+  const values = [...new Set(seen.map((s) => Number(s.value)))];
+  expect(values.length, JSON.stringify(seen)).toBeGreaterThanOrEqual(10);
+  expect(values).toEqual([...values].sort((a, b) => a - b));
+  expect(new Set(seen.map((s) => s.state))).toEqual(new Set(["setup", "dump", "upload", "done"]));
+  await expect(adminPage.getByTestId("restored-tables")).toContainText("users:");
+
+  // Writable again, and the scheduler runs.
+  await expect(memberPage.getByTestId("read-only-banner")).toHaveCount(0, { timeout: 15_000 });
+  await memberPage.getByTestId("new-collection").getByLabel("Name").fill("After the move");
+  await memberPage.getByRole("button", { name: "Create collection" }).click();
+  await expect(memberPage).toHaveURL(/\/collections\/\d+$/);
+  await adminPage.goto("/admin/cluster");
+  await expect(adminPage.getByText("Scheduler:")).toContainText("running");
+  await adminPage.goto("/admin/audit");
+  await expect(adminPage.getByTestId("audit-list")).toContainText("migration.done");
+});
+
+test("an admin cancels a migration; the instance is writable again", async ({ page }) => {
+  await new SessionPage(page).signIn(seededAdmin.email, seededAdmin.password);
+  await expect(page.getByTestId("current-user")).toBeVisible();
+  await page.goto("/admin/settings");
+  await page.getByTestId("start-migration").click();
+  await page.getByRole("button", { name: "Start migration" }).click();
+  await expect(page.getByTestId("migration-progress")).toBeVisible();
+  await page.getByRole("button", { name: "Cancel migration" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Cancel migration" }).click();
+  await expect(page.getByTestId("migration-history")).toContainText("Cancelled", {
+    timeout: 30_000,
+  });
+  await expect(page.getByTestId("read-only-banner")).toHaveCount(0, { timeout: 15_000 });
+  await expect(page.getByTestId("start-migration")).toBeEnabled();
+});
