@@ -61,11 +61,11 @@ test("an admin migrates a seeded instance while a member is kept read-only", asy
   const preflight = adminPage.getByTestId("preflight");
   await expect(preflight.locator("li")).toHaveCount(6);
   await expect(preflight.locator('li[data-status="fail"]')).toHaveCount(0);
+  await recordProgress(adminPage);
   await adminPage.getByTestId("start-migration").click();
   await expect(adminPage.getByRole("dialog")).toContainText("read-only for everyone");
   await adminPage.getByRole("button", { name: "Start migration" }).click();
   await expect(adminPage.getByTestId("migration-progress")).toBeVisible();
-  await recordProgress(adminPage);
 
   // Meanwhile the member sees the banner and cannot edit.
   await expect(memberPage.getByTestId("read-only-banner")).toBeVisible({ timeout: 15_000 });

@@ -26,7 +26,7 @@ export class ProgressWriter {
     private readonly id: number,
     private readonly phase: Phase,
     private readonly onGone: () => void,
-    private readonly intervalMs = 250,
+    private readonly intervalMs = 100,
   ) {}
 
   report(progress: PhaseProgress): void {

@@ -2,7 +2,6 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Engine } from "@/db/client";
-import { restoreWithDumpLoader } from "@/lib/store/dump-restorer";
 import { startStoreHarness, type StoreHarness } from "@/lib/store/testing/harness";
 import type { TestDatabase } from "@/lib/testing/engines";
 import { startFaultProxy, type FaultProxy } from "@/lib/upload/testing/fault-proxy";
@@ -34,8 +33,6 @@ export async function startMigrationRig(
       return proxy.url;
     },
   });
-  // The real restore: the dump loader into a fresh database.
-  store.ctx.restorer = restoreWithDumpLoader;
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "liftoff-migration-"));
   const context: MigrationContext = {
     handle: database,
