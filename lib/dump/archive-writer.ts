@@ -44,11 +44,14 @@ export class ArchiveWriter {
     await writeWithBackpressure(this.out, chunk);
   }
 
-  entry(name: string, data: Buffer): Promise<void> {
+  /** One entry; `data` may come in pieces, written in order. */
+  entry(name: string, data: Buffer | Buffer[]): Promise<void> {
+    const pieces = Array.isArray(data) ? data : [data];
+    const size = pieces.reduce((n, piece) => n + piece.length, 0);
     const next = this.queue.then(async () => {
-      await this.put(tarHeader(name, data.length, this.mtime));
-      await this.put(data);
-      await this.put(tarPadding(data.length));
+      await this.put(tarHeader(name, size, this.mtime));
+      for (const piece of pieces) await this.put(piece);
+      await this.put(tarPadding(size));
     });
     // One failed write fails every later one too: the stream is broken.
     this.queue = next;

@@ -3,10 +3,11 @@
  * (CopyAttributeOutText / CopyReadAttributesText): one row per line, columns
  * separated by tab, NULL as `\N`, and backslash, backspace, form feed,
  * newline, carriage return, tab and vertical tab escaped. Other control
- * characters are written raw, as the server writes them. The dump renders rows
- * itself on postgres.js (no COPY streams there, see ARCHITECTURE notes in
- * write.ts), so this must produce the very bytes `COPY ... TO` produces: the
- * cross-engine tests compare checksums of both.
+ * characters are written raw, as the server writes them. The dump renders
+ * rows itself where it rewrites secrets (every other table is read with the
+ * server's own COPY), so this must produce the very bytes `COPY ... TO`
+ * produces: the cross-engine tests compare checksums of both. The parser only
+ * serves tests and tools now: the load hands COPY text to the server as is.
  */
 
 const BACKSLASH = 0x5c;

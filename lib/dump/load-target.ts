@@ -1,17 +1,18 @@
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import type { PGlite, Transaction } from "@electric-sql/pglite";
 import type postgres from "postgres";
 import type { DatabaseHandle } from "@/db/client";
 import type { TextQuery } from "./catalog";
-import { parseCopyRows } from "./copy-text";
 import { stableOutputSettings } from "./source";
-import { qualified, quoteIdent, quoteLiteral } from "./tables";
+import { qualified, quoteIdent } from "./tables";
 
 /** One transaction on the database being loaded. */
 export interface LoadTarget {
   query: TextQuery;
   exec(statement: string): Promise<void>;
-  /** Inserts COPY text rows (identity values included) into `table`. */
-  copyIn(table: string, columns: string[], data: Buffer): Promise<void>;
+  /** Inserts COPY text rows (identity values included) into `table`, as they come. */
+  copyIn(table: string, columns: string[], data: AsyncIterable<Buffer>): Promise<void>;
 }
 
 function pgliteTarget(tx: Transaction): LoadTarget {
@@ -21,56 +22,40 @@ function pgliteTarget(tx: Transaction): LoadTarget {
     exec: async (statement) => {
       await tx.exec(statement);
     },
-    // The server parses its own format: exact, and fast.
+    // The server parses its own format: exact, and fast. PGlite takes a
+    // whole blob (one data file, bounded by the dump's chunk size).
     copyIn: async (table, columns, data) => {
+      const pieces: Uint8Array<ArrayBuffer>[] = [];
+      for await (const piece of data) pieces.push(new Uint8Array(piece));
       await tx.query(
         `COPY ${qualified(table)} (${columns.map(quoteIdent).join(", ")}) FROM '/dev/blob'`,
         [],
-        { blob: new Blob([new Uint8Array(data)]) },
+        { blob: new Blob(pieces) },
       );
     },
   };
 }
 
-const INSERT_BATCH_ROWS = 5000;
-
 /**
- * postgres.js's `COPY FROM STDIN` never settles when the server rejects the
- * data (issue #1173), so a bad archive would hang the load. Rows are parsed
- * here and sent as one text[] per column; the server casts each value with
- * the column type's input function, the same parse COPY would do.
+ * `COPY ... FROM STDIN` streams the rows to the server, which parses its own
+ * format. FREEZE writes them frozen (no later hint-bit rewrite): allowed
+ * because the load truncates every table in its own transaction. postgres.js
+ * 3.4.9 never settled a COPY the server rejected (issue #1173);
+ * patches/postgres+3.4.9.patch fixes it.
  */
 function postgresTarget(tx: postgres.TransactionSql): LoadTarget {
-  const types = new Map<string, Map<string, string>>();
-  const query: TextQuery = async (q) => (await tx.unsafe(q).values()) as (string | null)[][];
   return {
-    query,
+    query: async (q) => (await tx.unsafe(q).values()) as (string | null)[][],
     exec: async (statement) => {
       await tx.unsafe(statement);
     },
     copyIn: async (table, columns, data) => {
-      let byColumn = types.get(table);
-      if (!byColumn) {
-        const rows = await query(`
-          select attname::text, format_type(atttypid, atttypmod) from pg_attribute
-          where attrelid = ${quoteLiteral(qualified(table))}::regclass and attnum > 0 and not attisdropped`);
-        byColumn = new Map(rows.map(([name, type]) => [name!, type!]));
-        types.set(table, byColumn);
-      }
-      const casts = columns.map((c, i) => {
-        const type = byColumn.get(c);
-        if (!type) throw new Error(`Table ${table} has no column ${c}.`);
-        return `u.c${i}::${type}`;
-      });
-      const sql = `insert into ${qualified(table)} (${columns.map(quoteIdent).join(", ")}) overriding system value
-        select ${casts.join(", ")} from unnest(${columns.map((_, i) => `$${i + 1}::text[]`).join(", ")})
-        as u(${columns.map((_, i) => `c${i}`).join(", ")})`;
-      const rows = parseCopyRows(data, columns.length);
-      for (let start = 0; start < rows.length; start += INSERT_BATCH_ROWS) {
-        const batch = rows.slice(start, start + INSERT_BATCH_ROWS);
-        const params = columns.map((_, i) => batch.map((row) => row[i]!));
-        await tx.unsafe(sql, params as never[]);
-      }
+      const writable = await tx
+        .unsafe(
+          `copy ${qualified(table)} (${columns.map(quoteIdent).join(", ")}) from stdin with (freeze)`,
+        )
+        .writable();
+      await pipeline(Readable.from(data), writable);
     },
   };
 }

@@ -1,11 +1,25 @@
 import type { DatabaseHandle } from "@/db/client";
 import { existingContent, tableShapes } from "./catalog";
 import { ArchiveRefusal } from "./errors";
-import { migrationsTableDdl, recordMigrationSql, type CodeMigration } from "./migrations";
-import { archiveEntries, checkDataFile, inspectDataFile, type ArchiveSource } from "./read-archive";
+import {
+  codeMigrations,
+  migrationsTableDdl,
+  recordMigrationSql,
+  type CodeMigration,
+} from "./migrations";
+import { loadDataFile } from "./load-file";
+import { withoutKeysAndIndexes } from "./load-keys";
+import { manifestFromTail } from "./manifest-tail";
+import { archiveEntries, type ArchiveSource } from "./read-archive";
 import { setSequenceSql } from "./restore-sql";
-import { qualified, quoteIdent } from "./tables";
-import { verifyDumpArchive, type VerifiedArchive } from "./verify";
+import { qualified } from "./tables";
+import {
+  ArchiveTally,
+  checkTally,
+  readManifest,
+  verifyDumpArchive,
+  type VerifiedArchive,
+} from "./verify";
 import { withLoadTransaction, type LoadTarget } from "./load-target";
 
 export interface LoadProgress {
@@ -37,25 +51,6 @@ async function applyMigrations(target: LoadTarget, migrations: CodeMigration[]):
 }
 
 /**
- * Foreign keys are dropped for the data and re-created after it, inside the
- * transaction, as pg_restore does: chunks of a table may reference rows of
- * the same table in a later chunk, and re-creating a key checks every row.
- */
-async function withoutForeignKeys(target: LoadTarget, fn: () => Promise<void>): Promise<void> {
-  const keys = await target.query(`
-    select conrelid::regclass::text, conname::text, pg_get_constraintdef(oid)
-    from pg_constraint where contype = 'f' and connamespace = 'public'::regnamespace
-    order by 1, 2`);
-  for (const [table, name] of keys) {
-    await target.exec(`alter table ${table} drop constraint ${quoteIdent(name!)}`);
-  }
-  await fn();
-  for (const [table, name, definition] of keys) {
-    await target.exec(`alter table ${table} add constraint ${quoteIdent(name!)} ${definition}`);
-  }
-}
-
-/**
  * Loads a verified archive into an empty database in one transaction: the
  * archive's schema from this code's migrations, the data, the foreign keys,
  * the sequences, then any newer migrations. Any failure rolls all of it back.
@@ -65,7 +60,15 @@ export async function loadDumpArchive(
   source: ArchiveSource,
   options: LoadOptions = {},
 ): Promise<LoadReport> {
-  const verified = options.verified ?? (await verifyDumpArchive(source));
+  // The manifest is the archive's last entry: read from the end of a file, it
+  // lets the data be verified while it loads, in one pass. Otherwise (a
+  // stream, or an end that is not what the writer leaves) the archive is
+  // verified in full first.
+  const tail =
+    !options.verified && typeof source === "string" ? await manifestFromTail(source) : null;
+  const verified =
+    options.verified ??
+    (tail ? readManifest(tail, codeMigrations()) : await verifyDumpArchive(source));
   const { manifest, migrations } = verified;
   const byPath = new Map(
     manifest.tables.flatMap((table) => table.files.map((file) => [file.path, { table, file }])),
@@ -107,27 +110,27 @@ export async function loadDumpArchive(
     }
 
     const progress = { rowsDone: 0, rowsTotal: manifest.tables.reduce((n, t) => n + t.rows, 0) };
-    const loaded = new Set<string>();
-    await withoutForeignKeys(target, async () => {
-      // The archive is read again: every file is checked once more right
-      // before its rows go in, so bytes that changed since the verification
-      // pass roll the transaction back.
+    const tally = new ArchiveTally();
+    await withoutKeysAndIndexes(target, async () => {
+      // Every file is checked as its rows go in (see loadDataFile); the
+      // archive as a whole is checked against the manifest after the last.
       for await (const entry of archiveEntries(source)) {
-        if (entry.kind !== "data") continue;
+        if (entry.kind !== "data") {
+          tally.other(entry);
+          continue;
+        }
         const listed = byPath.get(entry.name);
         if (!listed)
           throw new ArchiveRefusal("malformed", `Data file ${entry.name} is not listed.`);
-        const { data, ...facts } = await inspectDataFile(entry.name, entry.data, listed.file.bytes);
-        checkDataFile(listed.file, facts);
-        await target.copyIn(listed.table.name, listed.table.columns, data);
-        loaded.add(entry.name);
-        progress.rowsDone += facts.rows;
+        const rows = await loadDataFile(target, listed.table, listed.file, entry.data, tally);
+        progress.rowsDone += rows;
         options.onProgress?.({ ...progress });
       }
     });
-    if (loaded.size !== byPath.size) {
+    if (tail && !tally.manifestData?.equals(tail)) {
       throw new ArchiveRefusal("malformed", "The archive changed while it was loaded.");
     }
+    checkTally(manifest, tally);
     for (const sequence of manifest.sequences) await target.exec(setSequenceSql(sequence));
 
     const tables = [];

@@ -8,6 +8,7 @@ import { tempDir } from "./testing/fixtures";
 import { verifyDumpArchive } from "./verify";
 import { writeDumpArchive } from "./write";
 import fs from "node:fs";
+import { Writable } from "node:stream";
 
 const ROWS = 3000;
 const TOTAL = ROWS * 2 * 1000;
@@ -65,8 +66,19 @@ describe.runIf(testEngines().includes("postgres"))("snapshot consistency [postgr
     let transfersDuringDump = 0;
     try {
       const before = transfers;
-      // Small batches and two connections: each table is read over many round trips.
-      const result = await writeDumpArchive(source, fs.createWriteStream(file), {
+      // Small files, two connections, and a slow destination: the dump holds
+      // its snapshot for a while (COPY reads wait on the archive's backpressure).
+      const out = fs.createWriteStream(file, { highWaterMark: 1024 });
+      const slow = new Writable({
+        highWaterMark: 1024,
+        write(chunk: Buffer, _encoding, callback) {
+          setTimeout(() => out.write(chunk, callback), 2);
+        },
+        final(callback) {
+          out.end(callback);
+        },
+      });
+      const result = await writeDumpArchive(source, slow, {
         parallel: 2,
         batchRows: 20,
         chunkBytes: 4096,

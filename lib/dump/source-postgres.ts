@@ -1,6 +1,6 @@
 import type postgres from "postgres";
 import type { TextQuery } from "./catalog";
-import { pushCopyRow, type FieldValue } from "./copy-text";
+import { countCopyRows, pushCopyRow, type FieldValue } from "./copy-text";
 import {
   keyExpressions,
   selectList,
@@ -13,14 +13,32 @@ import {
 import { qualified } from "./tables";
 
 /**
- * PostgreSQL reads go through ordinary queries, never postgres.js COPY
- * streams: in 3.4.9 a `COPY TO STDOUT` can leave its connection hung (issues
- * #499/#917). Rows arrive in `raw()` mode, i.e. as the exact bytes of each
- * type's output function, the same text COPY would print, and are escaped
- * into COPY text here.
+ * Plain tables are read with `COPY (select ... order by key) TO STDOUT`: the
+ * server renders its own COPY text and this process only passes bytes on.
+ * (postgres.js 3.4.9 left the connection hung after such a read, issues
+ * #499/#917; patches/postgres+3.4.9.patch fixes it.) Tables whose secrets are
+ * rewritten are read row by row in `raw()` mode, i.e. as the exact bytes of
+ * each type's output function, and escaped into COPY text here.
  */
 function textQuery(sql: postgres.TransactionSql): TextQuery {
   return async (query) => (await sql.unsafe(query).values()) as (string | null)[][];
+}
+
+/** COPY text as it arrives, cut after the last complete row of each piece. */
+async function* copyRows(sql: postgres.TransactionSql, select: string): AsyncIterable<ReadBatch> {
+  const stream = await sql.unsafe(`copy (${select}) to stdout`).readable();
+  let carry: Buffer | null = null;
+  for await (const piece of stream as AsyncIterable<Buffer>) {
+    const data: Buffer = carry ? Buffer.concat([carry, piece]) : piece;
+    // A newline inside a value is escaped: every 0x0a ends a row.
+    const end = data.lastIndexOf(0x0a) + 1;
+    carry = end < data.length ? Buffer.from(data.subarray(end)) : null;
+    if (end > 0) {
+      const rows = data.subarray(0, end);
+      yield { data: rows, rows: countCopyRows(rows) };
+    }
+  }
+  if (carry) throw new Error("COPY output ended inside a row");
 }
 
 function worker(sql: postgres.TransactionSql): SnapshotWorker {
@@ -28,15 +46,17 @@ function worker(sql: postgres.TransactionSql): SnapshotWorker {
     async *readTable(spec: TableReadSpec): AsyncIterable<ReadBatch> {
       const width = spec.shape.columns.length;
       const query = `select ${selectList(spec)} from ${qualified(spec.shape.name)} order by ${keyExpressions(spec.shape).join(", ")}`;
+      if (!spec.rewrite) {
+        yield* copyRows(sql, query);
+        return;
+      }
+      const rewrite = spec.rewrite;
       const cursor = sql.unsafe(query).raw().cursor(spec.batchRows);
       for await (const rows of cursor as AsyncIterable<(Buffer | null)[][]>) {
         const parts: Buffer[] = [];
         for (const raw of rows) {
-          let row: FieldValue[] = raw;
-          if (spec.rewrite) {
-            row = raw.slice(0, width);
-            spec.rewrite.apply(row, raw.slice(width));
-          }
+          const row: FieldValue[] = raw.slice(0, width);
+          rewrite.apply(row, raw.slice(width));
           pushCopyRow(parts, row);
         }
         yield { data: Buffer.concat(parts), rows: rows.length };

@@ -8,6 +8,7 @@ import {
   inspectDataFile,
   parseManifest,
   sha256,
+  type ArchiveEntry,
   type ArchiveSource,
   type DataFileFacts,
 } from "./read-archive";
@@ -24,51 +25,65 @@ function streamOf(path: string): string {
 }
 
 /**
- * Reads the whole archive and checks it against its manifest: structure,
- * names, every checksum, every count, and that this code knows its schema.
- * Nothing is written anywhere; `loadDumpArchive` runs this first.
+ * What an archive holds, tallied while it is read: the facts of every data
+ * file, the digest of each table's chunks in order, and the small entries.
  */
-export async function verifyDumpArchive(
-  source: ArchiveSource,
-  known: CodeMigration[] = codeMigrations(),
-): Promise<VerifiedArchive> {
-  const files = new Map<string, Omit<DataFileFacts, "data">>();
-  const streams = new Map<string, { hash: crypto.Hash; paths: string[] }>();
-  let manifestData: Buffer | null = null;
-  let schemaSha: string | null = null;
-  let restoreSha: string | null = null;
-  for await (const entry of archiveEntries(source)) {
-    if (entry.kind === "manifest") manifestData = entry.data;
-    else if (entry.kind === "schema") schemaSha = sha256(entry.data);
-    else if (entry.kind === "restore") restoreSha = sha256(entry.data);
-    else if (entry.kind === "data") {
-      const { data, ...facts } = await inspectDataFile(entry.name, entry.data);
-      files.set(entry.name, facts);
-      const key = streamOf(entry.name);
-      const stream = streams.get(key) ?? { hash: crypto.createHash("sha256"), paths: [] };
-      stream.hash.update(data);
-      stream.paths.push(entry.name);
-      streams.set(key, stream);
-    }
+export class ArchiveTally {
+  readonly files = new Map<string, Omit<DataFileFacts, "data">>();
+  readonly streams = new Map<string, { hash: crypto.Hash; paths: string[] }>();
+  manifestData: Buffer | null = null;
+  schemaSha: string | null = null;
+  restoreSha: string | null = null;
+
+  /** Starts a data file; its uncompressed bytes go into the returned table digest. */
+  startFile(path: string): crypto.Hash {
+    const key = streamOf(path);
+    const stream = this.streams.get(key) ?? { hash: crypto.createHash("sha256"), paths: [] };
+    stream.paths.push(path);
+    this.streams.set(key, stream);
+    return stream.hash;
   }
-  if (!manifestData) {
+
+  endFile(path: string, facts: Omit<DataFileFacts, "data">): void {
+    this.files.set(path, facts);
+  }
+
+  /** Any entry but a data file. */
+  other(entry: ArchiveEntry): void {
+    if (entry.kind === "manifest") this.manifestData = entry.data;
+    else if (entry.kind === "schema") this.schemaSha = sha256(entry.data);
+    else if (entry.kind === "restore") this.restoreSha = sha256(entry.data);
+  }
+}
+
+/** The manifest's own checks, and this code's migrations planned against it. */
+export function readManifest(data: Buffer | null, known: CodeMigration[]): VerifiedArchive {
+  if (!data) {
     throw new ArchiveRefusal(
       "malformed",
       "The archive has no manifest.json: it is not a Liftoff dump, or it is incomplete.",
     );
   }
-  const manifest = parseManifest(manifestData);
+  const manifest = parseManifest(data);
   const migrations = planMigrations(manifest.schema.migrations, known);
   if (manifest.schema.migrations.at(-1)?.id !== manifest.schema.migrationId) {
     throw new ArchiveRefusal("malformed", "The manifest's migration id is not its last migration.");
   }
-  if (schemaSha !== manifest.schema.sha256 || restoreSha !== manifest.restoreSql.sha256) {
+  return { manifest, migrations };
+}
+
+/** Compares everything tallied with the manifest: checksums, counts, order, nothing extra. */
+export function checkTally(manifest: DumpManifest, tally: ArchiveTally): void {
+  if (
+    tally.schemaSha !== manifest.schema.sha256 ||
+    tally.restoreSha !== manifest.restoreSql.sha256
+  ) {
     throw new ArchiveRefusal(
       "damaged",
       "schema.sql or restore.sql is missing or does not match its checksum in the manifest.",
     );
   }
-
+  const { files, streams } = tally;
   const names = new Set<string>();
   const listed = new Set<string>();
   for (const table of manifest.tables) {
@@ -113,5 +128,29 @@ export async function verifyDumpArchive(
       throw new ArchiveRefusal("malformed", `Data file ${path} is not listed in the manifest.`);
     }
   }
-  return { manifest, migrations };
+}
+
+/**
+ * Reads the whole archive and checks it against its manifest: structure,
+ * names, every checksum, every count, and that this code knows its schema.
+ * Nothing is written anywhere. `loadDumpArchive` runs this first when it
+ * cannot find the manifest at the end of the file.
+ */
+export async function verifyDumpArchive(
+  source: ArchiveSource,
+  known: CodeMigration[] = codeMigrations(),
+): Promise<VerifiedArchive> {
+  const tally = new ArchiveTally();
+  for await (const entry of archiveEntries(source)) {
+    if (entry.kind !== "data") {
+      tally.other(entry);
+      continue;
+    }
+    const { data, ...facts } = await inspectDataFile(entry.name, entry.data);
+    tally.startFile(entry.name).update(data);
+    tally.endFile(entry.name, facts);
+  }
+  const verified = readManifest(tally.manifestData, known);
+  checkTally(verified.manifest, tally);
+  return verified;
 }

@@ -1,12 +1,12 @@
 import crypto from "node:crypto";
 import { PassThrough, Readable, type Writable } from "node:stream";
-import { promisify } from "node:util";
-import zlib from "node:zlib";
 import type { PGlite } from "@electric-sql/pglite";
 import type postgres from "postgres";
 import type { DatabaseHandle } from "@/db/client";
 import packageJson from "@/package.json";
 import { ArchiveWriter } from "./archive-writer";
+import { countCopyRows } from "./copy-text";
+import { GzipChunk } from "./gzip-chunk";
 import {
   appliedMigrationRows,
   nextSequenceValue,
@@ -29,8 +29,6 @@ import type { Snapshot, SnapshotWorker } from "./source";
 import { withPgliteSnapshot } from "./source-pglite";
 import { withPostgresSnapshot } from "./source-postgres";
 import { dumpTables, excludedTables } from "./tables";
-
-const gzip = promisify(zlib.gzip);
 
 export interface DumpProgress {
   table: string | null;
@@ -142,24 +140,14 @@ export async function writeDumpArchive(
           sha256: "",
           files: [],
         };
-        let parts: Buffer[] = [];
-        let partBytes = 0;
-        let partRows = 0;
+        let chunk: GzipChunk | null = null;
         const flush = async () => {
-          if (partRows === 0) return;
-          const data = Buffer.concat(parts);
-          parts = [];
+          if (!chunk) return;
+          const done = await chunk.finish();
+          chunk = null;
           const path = dataFilePath(order, shape.name, result.files.length);
-          const compressed = await gzip(data, { level });
-          result.files.push({
-            path,
-            rows: partRows,
-            bytes: data.length,
-            sha256: sha256(data),
-            compressedBytes: compressed.length,
-            compressedSha256: sha256(compressed),
-          });
-          partBytes = partRows = 0;
+          const { compressed, ...facts } = done;
+          result.files.push({ path, ...facts });
           await archive.entry(path, compressed);
         };
         const spec = {
@@ -167,20 +155,30 @@ export async function writeDumpArchive(
           batchRows,
           rewrite: secretRewrite(shape.name, result.columns, secrets),
         };
-        for await (const batch of worker.readTable(spec)) {
-          checkAbort();
-          tableHash.update(batch.data);
-          result.rows += batch.rows;
-          result.bytes += batch.data.length;
-          parts.push(batch.data);
-          partBytes += batch.data.length;
-          partRows += batch.rows;
-          progress.rowsDone += batch.rows;
-          progress.bytesDone += batch.data.length;
-          options.onProgress?.({ ...progress, table: shape.name });
-          if (partBytes >= chunkBytes) await flush();
+        try {
+          for await (const batch of worker.readTable(spec)) {
+            checkAbort();
+            tableHash.update(batch.data);
+            result.rows += batch.rows;
+            result.bytes += batch.data.length;
+            // Files end at the first row end past `chunkBytes`.
+            for (let rest = batch.data; rest.length > 0;) {
+              chunk ??= new GzipChunk(level);
+              const room = chunkBytes - chunk.bytes;
+              const cut = rest.length > room ? rest.indexOf(0x0a, Math.max(0, room - 1)) + 1 : 0;
+              const part = cut > 0 ? rest.subarray(0, cut) : rest;
+              rest = rest.subarray(part.length);
+              await chunk.write(part, part === batch.data ? batch.rows : countCopyRows(part));
+              if (chunk.bytes >= chunkBytes) await flush();
+            }
+            progress.rowsDone += batch.rows;
+            progress.bytesDone += batch.data.length;
+            options.onProgress?.({ ...progress, table: shape.name });
+          }
+          await flush();
+        } finally {
+          chunk?.destroy();
         }
-        await flush();
         result.sha256 = tableHash.digest("hex");
         return result;
       };
