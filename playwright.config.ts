@@ -53,7 +53,7 @@ export default defineConfig({
         PORT: String(seededPort),
         LIFTOFF_DATA_DIR: ".data-e2e-seeded",
         LIFTOFF_LOG_LEVEL: "warn",
-        E2E_SEED_SCALE: "5",
+        E2E_SEED_SCALE: "40",
         E2E_ADMIN_EMAIL: seededAdmin.email,
         LIFTOFF_ADMIN_PASSWORD: seededAdmin.password,
       },

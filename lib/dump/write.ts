@@ -55,6 +55,12 @@ export interface WriteDumpOptions {
   sourceInstanceId?: string | null;
   onProgress?: (progress: DumpProgress) => void;
   signal?: AbortSignal;
+  /**
+   * The caller has switched read-only mode on, so only the exempt logs can
+   * change. On PGlite the dump then reads batch by batch instead of holding
+   * the one connection for its whole length, and the app keeps serving.
+   */
+  writesFrozen?: boolean;
 }
 
 export interface DumpResult {
@@ -67,10 +73,11 @@ export interface DumpResult {
 function withSnapshot<T>(
   handle: DatabaseHandle,
   parallel: number,
+  writesFrozen: boolean,
   fn: (s: Snapshot) => Promise<T>,
 ): Promise<T> {
   return handle.engine === "pglite"
-    ? withPgliteSnapshot(handle.raw as PGlite, fn)
+    ? withPgliteSnapshot(handle.raw as PGlite, fn, { writesFrozen })
     : withPostgresSnapshot(handle.raw as postgres.Sql, parallel, fn);
 }
 
@@ -96,136 +103,141 @@ export async function writeDumpArchive(
   const archive = new ArchiveWriter(out, createdAt);
   const checkAbort = () => options.signal?.throwIfAborted();
   try {
-    return await withSnapshot(handle, options.parallel ?? 2, async (snapshot) => {
-      const tables = dumpTables();
-      const names = tables.filter((t) => !t.excluded).map((t) => t.name);
-      const applied = identifyApplied(await appliedMigrationRows(snapshot.query));
-      const shapes = await tableShapes(snapshot.query, names);
-      const estimates = await tableEstimates(snapshot.query, names);
-      const secretInfo = await secretSummary(snapshot.query, secrets);
-      const sequences = [];
-      for (const s of await sequenceStates(snapshot.query, names)) {
-        const nextValue = await nextSequenceValue(snapshot.query, s.sequence);
-        sequences.push({ table: s.table, column: s.column, nextValue });
-      }
-      const schema = schemaSql(applied);
-      await archive.entry("schema.sql", Buffer.from(schema));
-
-      const progress: DumpProgress = {
-        table: null,
-        rowsDone: 0,
-        rowsTotal: 0,
-        bytesDone: 0,
-        bytesTotal: 0,
-      };
-      for (const e of estimates.values()) {
-        progress.rowsTotal += e.rows;
-        progress.bytesTotal += e.bytes;
-      }
-      options.onProgress?.({ ...progress });
-
-      const dumpTable = async (
-        worker: SnapshotWorker,
-        shape: TableShape,
-      ): Promise<ManifestTable> => {
-        const order = tables.find((t) => t.name === shape.name)!.order;
-        const tableHash = crypto.createHash("sha256");
-        const result: ManifestTable = {
-          name: shape.name,
-          order,
-          columns: shape.columns.map((c) => c.name),
-          primaryKey: shape.primaryKey,
-          rows: 0,
-          bytes: 0,
-          sha256: "",
-          files: [],
-        };
-        let chunk: GzipChunk | null = null;
-        const flush = async () => {
-          if (!chunk) return;
-          const done = await chunk.finish();
-          chunk = null;
-          const path = dataFilePath(order, shape.name, result.files.length);
-          const { compressed, ...facts } = done;
-          result.files.push({ path, ...facts });
-          await archive.entry(path, compressed);
-        };
-        const spec = {
-          shape,
-          batchRows,
-          rewrite: secretRewrite(shape.name, result.columns, secrets),
-        };
-        try {
-          for await (const batch of worker.readTable(spec)) {
-            checkAbort();
-            tableHash.update(batch.data);
-            result.rows += batch.rows;
-            result.bytes += batch.data.length;
-            // Files end at the first row end past `chunkBytes`.
-            for (let rest = batch.data; rest.length > 0;) {
-              chunk ??= new GzipChunk(level);
-              const room = chunkBytes - chunk.bytes;
-              const cut = rest.length > room ? rest.indexOf(0x0a, Math.max(0, room - 1)) + 1 : 0;
-              const part = cut > 0 ? rest.subarray(0, cut) : rest;
-              rest = rest.subarray(part.length);
-              await chunk.write(part, part === batch.data ? batch.rows : countCopyRows(part));
-              if (chunk.bytes >= chunkBytes) await flush();
-            }
-            progress.rowsDone += batch.rows;
-            progress.bytesDone += batch.data.length;
-            options.onProgress?.({ ...progress, table: shape.name });
-          }
-          await flush();
-        } finally {
-          chunk?.destroy();
+    return await withSnapshot(
+      handle,
+      options.parallel ?? 2,
+      options.writesFrozen ?? false,
+      async (snapshot) => {
+        const tables = dumpTables();
+        const names = tables.filter((t) => !t.excluded).map((t) => t.name);
+        const applied = identifyApplied(await appliedMigrationRows(snapshot.query));
+        const shapes = await tableShapes(snapshot.query, names);
+        const estimates = await tableEstimates(snapshot.query, names);
+        const secretInfo = await secretSummary(snapshot.query, secrets);
+        const sequences = [];
+        for (const s of await sequenceStates(snapshot.query, names)) {
+          const nextValue = await nextSequenceValue(snapshot.query, s.sequence);
+          sequences.push({ table: s.table, column: s.column, nextValue });
         }
-        result.sha256 = tableHash.digest("hex");
-        return result;
-      };
+        const schema = schemaSql(applied);
+        await archive.entry("schema.sql", Buffer.from(schema));
 
-      // Largest tables first, so that parallel workers finish close together.
-      const queue = [...shapes].sort(
-        (a, b) => (estimates.get(b.name)?.bytes ?? 0) - (estimates.get(a.name)?.bytes ?? 0),
-      );
-      const done: ManifestTable[] = [];
-      await Promise.all(
-        snapshot.workers.map(async (worker) => {
-          for (let shape = queue.shift(); shape; shape = queue.shift()) {
-            done.push(await dumpTable(worker, shape));
+        const progress: DumpProgress = {
+          table: null,
+          rowsDone: 0,
+          rowsTotal: 0,
+          bytesDone: 0,
+          bytesTotal: 0,
+        };
+        for (const e of estimates.values()) {
+          progress.rowsTotal += e.rows;
+          progress.bytesTotal += e.bytes;
+        }
+        options.onProgress?.({ ...progress });
+
+        const dumpTable = async (
+          worker: SnapshotWorker,
+          shape: TableShape,
+        ): Promise<ManifestTable> => {
+          const order = tables.find((t) => t.name === shape.name)!.order;
+          const tableHash = crypto.createHash("sha256");
+          const result: ManifestTable = {
+            name: shape.name,
+            order,
+            columns: shape.columns.map((c) => c.name),
+            primaryKey: shape.primaryKey,
+            rows: 0,
+            bytes: 0,
+            sha256: "",
+            files: [],
+          };
+          let chunk: GzipChunk | null = null;
+          const flush = async () => {
+            if (!chunk) return;
+            const done = await chunk.finish();
+            chunk = null;
+            const path = dataFilePath(order, shape.name, result.files.length);
+            const { compressed, ...facts } = done;
+            result.files.push({ path, ...facts });
+            await archive.entry(path, compressed);
+          };
+          const spec = {
+            shape,
+            batchRows,
+            rewrite: secretRewrite(shape.name, result.columns, secrets),
+          };
+          try {
+            for await (const batch of worker.readTable(spec)) {
+              checkAbort();
+              tableHash.update(batch.data);
+              result.rows += batch.rows;
+              result.bytes += batch.data.length;
+              // Files end at the first row end past `chunkBytes`.
+              for (let rest = batch.data; rest.length > 0;) {
+                chunk ??= new GzipChunk(level);
+                const room = chunkBytes - chunk.bytes;
+                const cut = rest.length > room ? rest.indexOf(0x0a, Math.max(0, room - 1)) + 1 : 0;
+                const part = cut > 0 ? rest.subarray(0, cut) : rest;
+                rest = rest.subarray(part.length);
+                await chunk.write(part, part === batch.data ? batch.rows : countCopyRows(part));
+                if (chunk.bytes >= chunkBytes) await flush();
+              }
+              progress.rowsDone += batch.rows;
+              progress.bytesDone += batch.data.length;
+              options.onProgress?.({ ...progress, table: shape.name });
+            }
+            await flush();
+          } finally {
+            chunk?.destroy();
           }
-        }),
-      );
-      done.sort((a, b) => a.order - b.order);
+          result.sha256 = tableHash.digest("hex");
+          return result;
+        };
 
-      const partial = {
-        tables: done,
-        excludedTables: [...excludedTables].map((name) => ({
-          name,
-          reason: "this instance's own migration state; the copy starts without it",
-        })),
-        sequences,
-        schema: {
-          migrationId: applied.at(-1)!.id,
-          migrations: applied.map(({ id, hash, createdAt }) => ({ id, hash, createdAt })),
-          sha256: sha256(schema),
-        },
-      };
-      const restore = restoreSql(partial);
-      await archive.entry("restore.sql", Buffer.from(restore));
-      const manifest: DumpManifest = {
-        format: DUMP_FORMAT,
-        formatVersion: DUMP_FORMAT_VERSION,
-        appVersion: packageJson.version,
-        createdAt: createdAt.toISOString(),
-        sourceInstanceId: options.sourceInstanceId ?? null,
-        sourceEngine: handle.engine,
-        secrets: secretInfo,
-        ...partial,
-        restoreSql: { sha256: sha256(restore) },
-      };
-      await archive.entry("manifest.json", Buffer.from(JSON.stringify(manifest, null, 2) + "\n"));
-      return { manifest, ...(await archive.finish()) };
-    });
+        // Largest tables first, so that parallel workers finish close together.
+        const queue = [...shapes].sort(
+          (a, b) => (estimates.get(b.name)?.bytes ?? 0) - (estimates.get(a.name)?.bytes ?? 0),
+        );
+        const done: ManifestTable[] = [];
+        await Promise.all(
+          snapshot.workers.map(async (worker) => {
+            for (let shape = queue.shift(); shape; shape = queue.shift()) {
+              done.push(await dumpTable(worker, shape));
+            }
+          }),
+        );
+        done.sort((a, b) => a.order - b.order);
+
+        const partial = {
+          tables: done,
+          excludedTables: [...excludedTables].map((name) => ({
+            name,
+            reason: "this instance's own migration state; the copy starts without it",
+          })),
+          sequences,
+          schema: {
+            migrationId: applied.at(-1)!.id,
+            migrations: applied.map(({ id, hash, createdAt }) => ({ id, hash, createdAt })),
+            sha256: sha256(schema),
+          },
+        };
+        const restore = restoreSql(partial);
+        await archive.entry("restore.sql", Buffer.from(restore));
+        const manifest: DumpManifest = {
+          format: DUMP_FORMAT,
+          formatVersion: DUMP_FORMAT_VERSION,
+          appVersion: packageJson.version,
+          createdAt: createdAt.toISOString(),
+          sourceInstanceId: options.sourceInstanceId ?? null,
+          sourceEngine: handle.engine,
+          secrets: secretInfo,
+          ...partial,
+          restoreSql: { sha256: sha256(restore) },
+        };
+        await archive.entry("manifest.json", Buffer.from(JSON.stringify(manifest, null, 2) + "\n"));
+        return { manifest, ...(await archive.finish()) };
+      },
+    );
   } catch (error) {
     // A half-written archive must not look complete: break the stream.
     out.destroy(error instanceof Error ? error : new Error(String(error)));

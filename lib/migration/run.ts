@@ -152,6 +152,8 @@ async function dump(
   out.on("error", () => {});
   const result = await writeDumpArchive(context.handle, out, {
     sourceInstanceId: await instanceId(db),
+    // Read-only mode is on since setup: reads go on being served meanwhile.
+    writesFrozen: true,
     signal,
     onProgress: (p) =>
       writer.report({

@@ -117,7 +117,9 @@ export function MigrationProgress({ initial }: { initial: MigrationView }) {
     <div data-testid="migration-progress-panel">
       <div className="flex items-baseline justify-between">
         <p className="font-medium" data-testid="migration-state" data-state={view.state}>
-          {stateLabels[view.state]}
+          {view.state === "upload" && view.progress >= 99
+            ? "The cloud is verifying and restoring the snapshot…"
+            : stateLabels[view.state]}
         </p>
         <p className="text-sm text-slate-600">{view.progress}%</p>
       </div>
