@@ -113,3 +113,20 @@ export const cloudMigrationPart = pgTable(
     check("cloud_migration_part_number_check", sql`${t.partNumber} between 1 and 10000`),
   ],
 );
+
+/**
+ * Every change of a migration as the page saw it, in order: the progress
+ * stream replays what a late or reconnecting client missed (Last-Event-ID).
+ */
+export const cloudMigrationEvent = pgTable(
+  "cloud_migration_event",
+  {
+    migrationId: integer("migration_id")
+      .notNull()
+      .references(() => cloudMigration.id, { onDelete: "cascade" }),
+    version: integer("version").notNull(),
+    view: jsonb("view").$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.migrationId, t.version] })],
+);

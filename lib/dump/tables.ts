@@ -22,6 +22,7 @@ export const excludedTables: ReadonlySet<string> = new Set([
   // The upload of that same migration: meaningless (and dangling) elsewhere.
   getTableConfig(schema.cloudMigrationUpload).name,
   getTableConfig(schema.cloudMigrationPart).name,
+  getTableConfig(schema.cloudMigrationEvent).name,
 ]);
 
 /**

@@ -9,6 +9,7 @@ export {
 } from "./preflight";
 export { recoverMigrations } from "./recover";
 export {
+  eventsSince,
   getMigration,
   recentMigrations,
   toView,

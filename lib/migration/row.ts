@@ -1,6 +1,6 @@
-import { and, desc, eq, isNull, notInArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, isNull, notInArray, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { cloudMigration, type MigrationState } from "@/db/schema";
+import { cloudMigration, cloudMigrationEvent, type MigrationState } from "@/db/schema";
 import { channels, notify } from "@/lib/cluster/notify";
 import { AppError, isUniqueViolation } from "@/lib/errors";
 import { terminalStates } from "./states";
@@ -25,7 +25,7 @@ export async function insertMigration(
       .values({ ...values, state: "init", progress: 0 })
       .returning();
     if (!row) throw new Error("insert returned no row");
-    await notify(db, channels.migration, { id: row.id });
+    await recordEvent(db, row);
     return row;
   } catch (error) {
     if (isUniqueViolation(error)) {
@@ -60,9 +60,34 @@ export async function updateMigration(
       version: sql`${cloudMigration.version} + 1`,
     })
     .where(condition)
-    .returning({ id: cloudMigration.id });
-  if (updated.length > 0) await notify(db, channels.migration, { id });
-  return updated.length > 0;
+    .returning();
+  const row = updated[0];
+  if (!row) return false;
+  await recordEvent(db, row);
+  return true;
+}
+
+/** Keeps the change for replay, then announces it to every node. */
+async function recordEvent(db: Database, row: MigrationRow): Promise<void> {
+  await db
+    .insert(cloudMigrationEvent)
+    .values({ migrationId: row.id, version: row.version, view: { ...toView(row) } })
+    .onConflictDoNothing();
+  await notify(db, channels.migration, { id: row.id });
+}
+
+/** The changes after `version`, oldest first, for a client catching up. */
+export async function eventsSince(
+  db: Database,
+  id: number,
+  version: number,
+): Promise<MigrationView[]> {
+  const rows = await db
+    .select({ view: cloudMigrationEvent.view })
+    .from(cloudMigrationEvent)
+    .where(and(eq(cloudMigrationEvent.migrationId, id), gt(cloudMigrationEvent.version, version)))
+    .orderBy(asc(cloudMigrationEvent.version));
+  return rows.map((r) => r.view as unknown as MigrationView);
 }
 
 /**
@@ -96,11 +121,12 @@ export async function claimOwnership(
  * transition: it may land after the row reached a terminal state (a cancel).
  */
 export async function stampReadOnlyEnd(db: Database, id: number): Promise<void> {
-  await db
+  const [row] = await db
     .update(cloudMigration)
     .set({ readOnlyUntil: new Date(), version: sql`${cloudMigration.version} + 1` })
-    .where(and(eq(cloudMigration.id, id), isNull(cloudMigration.readOnlyUntil)));
-  await notify(db, channels.migration, { id });
+    .where(and(eq(cloudMigration.id, id), isNull(cloudMigration.readOnlyUntil)))
+    .returning();
+  if (row) await recordEvent(db, row);
 }
 
 export async function getMigration(db: Database, id: number): Promise<MigrationRow | null> {

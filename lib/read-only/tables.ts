@@ -19,6 +19,7 @@ const exemptions = new Map<PgTable, Exemption>([
   // The upload of the migration's archive is recorded while writes are frozen.
   [schema.cloudMigrationUpload, { kind: "table" }],
   [schema.cloudMigrationPart, { kind: "table" }],
+  [schema.cloudMigrationEvent, { kind: "table" }],
   [schema.cards, { kind: "columns", columns: ["last_used_at", "updated_at"] }],
   [schema.users, { kind: "columns", columns: ["last_login_at", "updated_at"] }],
 ]);

@@ -77,25 +77,24 @@ export async function MigrateToCloud() {
               The last migration failed on {formatTime(last.finishedAt)}: {last.error}
             </div>
           )}
-          <ul className="my-4 space-y-2 text-sm" data-testid="preflight">
-            {checks.map((check) => (
-              <li key={check.id} data-status={check.status} className="flex gap-2">
-                <span className={`w-4 font-bold ${checkColor[check.status]}`}>
-                  {checkIcon[check.status]}
-                </span>
-                <span>
-                  <span className="font-medium">{check.title}</span>
-                  <span className="block text-slate-600">{check.detail}</span>
-                </span>
-              </li>
-            ))}
-          </ul>
-          <div className="flex flex-wrap items-center gap-3">
-            <StartMigration canStart={preflightPasses(checks)} readOnlyEstimate={estimate} />
+          <StartMigration canStart={preflightPasses(checks)} readOnlyEstimate={estimate}>
+            <ul className="my-4 space-y-2 text-sm" data-testid="preflight">
+              {checks.map((check) => (
+                <li key={check.id} data-status={check.status} className="flex gap-2">
+                  <span className={`w-4 font-bold ${checkColor[check.status]}`}>
+                    {checkIcon[check.status]}
+                  </span>
+                  <span>
+                    <span className="font-medium">{check.title}</span>
+                    <span className="block text-slate-600">{check.detail}</span>
+                  </span>
+                </li>
+              ))}
+            </ul>
             {last?.state === "error" && (
-              <span className="text-sm text-slate-600">Fix what it says, then try again.</span>
+              <p className="mb-2 text-sm text-slate-600">Fix what it says, then try again.</p>
             )}
-          </div>
+          </StartMigration>
         </>
       )}
       <div className="mt-4 flex items-center gap-3 border-t border-slate-100 pt-4">

@@ -2,7 +2,7 @@
 
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
-import { useEffect, useState, useTransition } from "react";
+import { useEffect, useState, useTransition, type ReactNode } from "react";
 import type { MigrationView } from "@/lib/migration/row";
 import { stateLabels } from "@/lib/migration/states";
 import { cancelMigrationAction, startMigrationAction } from "./migration-actions";
@@ -14,7 +14,7 @@ const terminal = new Set(["done", "error", "cancelled"]);
  * Keeps one migration live: the server's render first, then Server-Sent
  * Events into React Query's cache; if the stream fails, polling takes over.
  */
-function useLiveMigration(initial: MigrationView) {
+function useLiveMigration(initial: MigrationView, replayFrom?: number) {
   const client = useQueryClient();
   const key = ["migration", initial.id];
   const [streamFailed, setStreamFailed] = useState(false);
@@ -31,7 +31,8 @@ function useLiveMigration(initial: MigrationView) {
   });
   useEffect(() => {
     if (terminal.has(initial.state)) return;
-    const source = new EventSource(`/api/migrations/${initial.id}/events`);
+    const replay = replayFrom === undefined ? "" : `?since=${replayFrom}`;
+    const source = new EventSource(`/api/migrations/${initial.id}/events${replay}`);
     source.addEventListener("progress", (event) => {
       const view = JSON.parse((event as MessageEvent<string>).data) as MigrationView;
       client.setQueryData<MigrationView>(key, (old) =>
@@ -93,9 +94,16 @@ function ConfirmDialog({
   );
 }
 
-export function MigrationProgress({ initial }: { initial: MigrationView }) {
+export function MigrationProgress({
+  initial,
+  replayFrom,
+}: {
+  initial: MigrationView;
+  /** Show every change after this version (a migration this page just started). */
+  replayFrom?: number;
+}) {
   const router = useRouter();
-  const view = useLiveMigration(initial);
+  const view = useLiveMigration(initial, replayFrom);
   const [confirming, setConfirming] = useState(false);
   const [pending, startTransition] = useTransition();
   const [error, setError] = useState<string | null>(null);
@@ -186,27 +194,56 @@ export function MigrationProgress({ initial }: { initial: MigrationView }) {
   );
 }
 
+/** What the page knows of a migration it has just started, until the stream speaks. */
+function justStarted(id: number): MigrationView {
+  return {
+    id,
+    state: "init",
+    progress: 0,
+    bytesDone: 0,
+    bytesTotal: null,
+    throughputBytesPerSecond: null,
+    etaSeconds: null,
+    error: null,
+    restoredTables: null,
+    cloudUrl: null,
+    createdAt: new Date().toISOString(),
+    finishedAt: null,
+    readOnlyFrom: null,
+    readOnlyUntil: null,
+    version: 0,
+  };
+}
+
+/**
+ * The checks and the start button; once started, the live progress in their
+ * place, replaying the migration from its first change so no phase is missed.
+ */
 export function StartMigration({
   canStart,
   readOnlyEstimate,
+  children,
 }: {
   canStart: boolean;
   readOnlyEstimate: string;
+  children: ReactNode;
 }) {
-  const router = useRouter();
   const [confirming, setConfirming] = useState(false);
   const [pending, startTransition] = useTransition();
   const [error, setError] = useState<string | null>(null);
+  const [started, setStarted] = useState<number | null>(null);
   const start = () =>
     startTransition(async () => {
       setConfirming(false);
       setError(null);
       const result = await startMigrationAction(null, new FormData());
-      if (!result.ok) setError(result.error.message);
-      router.refresh();
+      if (result.ok) setStarted(result.data.id);
+      else setError(result.error.message);
     });
+  if (started !== null) return <MigrationProgress initial={justStarted(started)} replayFrom={0} />;
   return (
     <>
+      {children}
       <button
         type="button"
         disabled={!canStart || pending}

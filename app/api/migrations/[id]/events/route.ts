@@ -1,7 +1,7 @@
 import { errorResponse } from "@/app/_lib/http";
 import { channels, listen } from "@/lib/cluster/notify";
 import { AppError } from "@/lib/errors";
-import { getMigration, isTerminal, toView } from "@/lib/migration";
+import { eventsSince, getMigration, isTerminal } from "@/lib/migration";
 import { getDatabaseHandle } from "@/lib/runtime";
 import { requireAdminForRoute, parseId } from "../../route-helpers";
 
@@ -11,9 +11,10 @@ const rereadMs = 5_000;
 
 /**
  * Server-Sent Events for one migration, from any node: the current state at
- * once (unless Last-Event-ID says the client has it), then every change
- * announced by NOTIFY, heartbeats, and one final `end` event on a terminal
- * state. The event id is the row's version.
+ * once (or every change after Last-Event-ID), then every change announced by
+ * NOTIFY, read from the event log so none is skipped when notifications
+ * coalesce, heartbeats, and one final `end` event on a terminal state. The
+ * event id is the row's version.
  */
 export async function GET(
   request: Request,
@@ -25,8 +26,15 @@ export async function GET(
     const handle = await getDatabaseHandle();
     const first = await getMigration(handle.db, id);
     if (!first) throw new AppError("not_found", "migration", "No such migration.");
-    const lastEventId = Number(request.headers.get("last-event-id") ?? "-1");
-    let sent = Number.isFinite(lastEventId) ? lastEventId : -1;
+    // Last-Event-ID (a reconnect) or ?since= (a page that just started it)
+    // replays every change after it; without either, the stream starts now.
+    const since =
+      request.headers.get("last-event-id") ?? new URL(request.url).searchParams.get("since");
+    const sinceVersion = since === null ? null : Number(since);
+    if (sinceVersion !== null && (!Number.isSafeInteger(sinceVersion) || sinceVersion < 0)) {
+      throw new AppError("invalid", "last_event_id", "Last-Event-ID must be a whole number.");
+    }
+    let sent = sinceVersion ?? first.version - 1;
     const encoder = new TextEncoder();
     let close = () => {};
 
@@ -37,13 +45,13 @@ export async function GET(
           if (!closed) controller.enqueue(encoder.encode(text));
         };
         const publish = async () => {
-          const row = await getMigration(handle.db, id);
-          if (!row || closed) return;
-          if (row.version > sent) {
-            sent = row.version;
-            write(`id: ${row.version}\nevent: progress\ndata: ${JSON.stringify(toView(row))}\n\n`);
+          if (closed) return;
+          for (const view of await eventsSince(handle.db, id, sent)) {
+            sent = view.version;
+            write(`id: ${view.version}\nevent: progress\ndata: ${JSON.stringify(view)}\n\n`);
           }
-          if (isTerminal(row.state)) {
+          const row = await getMigration(handle.db, id);
+          if (row && isTerminal(row.state)) {
             write(`event: end\ndata: ${JSON.stringify({ state: row.state })}\n\n`);
             close();
           }
