@@ -94,7 +94,7 @@ export async function verifyAndRestore(ctx: StoreContext, received: StoreMigrati
   } catch (error) {
     log.error({ store_migration: received.externalId, err: error }, "verify or restore failed");
     if (target) await ctx.targets.drop(target).catch(() => {});
-    const message = error instanceof Error ? error.message : String(error);
+    const message = (error instanceof Error ? error.message : String(error)).replace(/\.$/, "");
     await fail(ctx, received.id, `Restore failed: ${message}. Nothing was restored.`).catch(
       () => {},
     );

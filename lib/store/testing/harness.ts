@@ -5,10 +5,10 @@ import type { Engine } from "@/db/client";
 import { adminUrl, type TestDatabase } from "@/lib/testing/engines";
 import { handleStoreRequest } from "../api";
 import { defaultTokenTtlMs, type StoreContext } from "../context";
+import { restoreWithDumpLoader } from "../dump-restorer";
 import { localS3Credentials, startLocalS3, type LocalS3 } from "../local-s3";
 import { ObjectStorage } from "../object-storage";
 import { restorableVersions } from "../restorable";
-import { countArchiveRowsStandIn } from "../row-count-restorer";
 import {
   pgliteTargets,
   postgresTargets,
@@ -61,7 +61,7 @@ export async function startStoreHarness(
   const ctx: StoreContext = {
     db: database.db,
     storage,
-    restorer: countArchiveRowsStandIn,
+    restorer: restoreWithDumpLoader,
     targets,
     versions: restorableVersions(),
     workDir: path.join(tmp, "work"),
@@ -91,8 +91,10 @@ export async function waitForSettled(
   harness: StoreHarness,
   externalId: string,
   token: string,
+  timeoutMs = 60_000,
 ): Promise<{ status: string; reason: string | null; tables: Record<string, number> | null }> {
-  for (let i = 0; i < 400; i++) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
     const response = await fetch(`${harness.api.url}/api/store/v1/migrations/${externalId}`, {
       headers: { authorization: `Bearer ${token}` },
     });

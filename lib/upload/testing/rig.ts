@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { eq } from "drizzle-orm";
@@ -6,7 +5,7 @@ import type { Database, Engine } from "@/db/client";
 import { cloudMigration, storeMigrations } from "@/db/schema";
 import { createStoreMigration } from "@/lib/store/testing/client";
 import { startStoreHarness, type StoreHarness } from "@/lib/store/testing/harness";
-import { writeTestArchive } from "@/lib/store/testing/tar";
+import { makeRealArchive, targetDigests, type RealArchive } from "@/lib/store/testing/real-archive";
 import type { TestDatabase } from "@/lib/testing/engines";
 import { StoreClient } from "../store-client";
 import { startFaultProxy, type FaultProxy } from "./fault-proxy";
@@ -16,7 +15,13 @@ export interface UploadRig {
   proxy: FaultProxy;
   /** A cloud_migration row on the instance and its migration on the store. */
   newMigration(db: Database): Promise<{ migrationId: number; store: StoreClient; token: string }>;
-  makeArchive(name: string, fillerBytes: number): { file: string; sha256: string };
+  /** A real dump of a seeded database on the rig's engine (see makeRealArchive). */
+  makeArchive(
+    name: string,
+    options?: { scale?: number; ballastMiB?: number },
+  ): Promise<RealArchive>;
+  /** `serverDigests` of the database the store restored this migration into. */
+  restoredDigests(externalId: string): Promise<Record<string, string>>;
   /** SHA-256 of the object as the storage holds it. */
   storedSha256(externalId: string): Promise<string>;
   close(): Promise<void>;
@@ -53,11 +58,15 @@ export async function startUploadRig(storeDb: TestDatabase, engine: Engine): Pro
         store: new StoreClient(harness.api.url, created.external_id, created.token),
       };
     },
-    makeArchive(name, fillerBytes) {
-      const file = path.join(harness.tmp, `${name}-${++counter}.tar`);
-      writeTestArchive(file, { users: ["1\ta", "2\tb"], cards: ["1\tq"] }, { fillerBytes });
-      const sha256 = createHash("sha256").update(fs.readFileSync(file)).digest("hex");
-      return { file, sha256 };
+    makeArchive(name, options) {
+      return makeRealArchive(engine, path.join(harness.tmp, `${name}-${++counter}.tar`), options);
+    },
+    restoredDigests(externalId) {
+      const target = harness.targets.find((t) =>
+        (t.engine === "postgres" ? t.database : t.dir).endsWith(externalId),
+      );
+      if (!target) throw new Error(`no restore target for ${externalId}`);
+      return targetDigests(target);
     },
     async storedSha256(externalId) {
       const [row] = await harness.ctx.db
