@@ -5,7 +5,6 @@ export { ObjectStorage, type StorageSettings } from "./object-storage";
 // The local s3rver (./local-s3) is left out on purpose: it is for tests and scripts, not the server bundle.
 export { localS3Credentials } from "./local-s3-credentials";
 export type { ArchiveRestorer } from "./restorer";
-export { countArchiveRowsStandIn } from "./row-count-restorer";
 export { restorableVersions, type RestorableVersions } from "./restorable";
 export {
   pgliteTargets,

@@ -2,8 +2,8 @@ import type { RestoreTarget } from "./targets";
 
 /**
  * Loads a verified dump archive into an empty target database and reports
- * rows per table. The real one is the dump loader (lib/dump), written
- * separately; the store only depends on this shape.
+ * rows per table. The store's is the dump loader (dump-restorer.ts); the
+ * store only depends on this shape.
  */
 export type ArchiveRestorer = (
   archivePath: string,
