@@ -7,17 +7,20 @@ import {
   completeBody,
   createMigrationBody,
   externalIdParam,
+  healthQuery,
   partUrlsBody,
   startMultipartBody,
   uploadedBody,
 } from "./inputs";
 import { abortMigration, createMigration, migrationStatus, singleUploadUrl } from "./migrations";
 import { completeMultipart, reissuePartUrls, startMultipart } from "./multipart";
+import { restorableRefusal } from "./restorable";
 import { markUploaded } from "./verify";
 
 /** 10,000 parts with their ETags fit well inside this. */
 const maxBodyBytes = 1024 * 1024;
 const prefix = "/api/store/v1/migrations";
+const healthPath = "/api/store/v1/health";
 
 function json(status: number, body: unknown): Response {
   return Response.json(body, { status, headers: { "cache-control": "no-store" } });
@@ -37,14 +40,28 @@ async function readBody<S extends z.ZodType>(request: Request, schema: S): Promi
   } catch {
     throw new AppError("invalid", "json", "The request body is not JSON.");
   }
+  return parseInput(schema, value, "body");
+}
+
+function parseInput<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const detail = parsed.error.issues
-      .map((issue) => `${issue.path.map(String).join(".") || "body"} ${issue.message}`)
+      .map((issue) => `${issue.path.map(String).join(".") || what} ${issue.message}`)
       .join("; ");
     throw new AppError("invalid", "input", detail);
   }
   return parsed.data;
+}
+
+/** Query parameters as an object; a parameter given twice is refused, not guessed at. */
+function readQuery<S extends z.ZodType>(url: URL, schema: S): z.output<S> {
+  const query: Record<string, string> = {};
+  for (const [name, value] of url.searchParams) {
+    if (name in query) throw new AppError("invalid", "input", `${name} is given more than once`);
+    query[name] = value;
+  }
+  return parseInput(schema, query, "query");
 }
 
 type Handler = (ctx: StoreContext, request: Request, id: string) => Promise<Response>;
@@ -114,13 +131,37 @@ async function create(ctx: StoreContext, request: Request): Promise<Response> {
 }
 
 /**
+ * Whether this store would take a migration from an instance of this version,
+ * asked before anything is frozen or dumped. No token: it reveals only the
+ * store's version. Same check as create.
+ */
+function health(ctx: StoreContext, url: URL): Response {
+  const query = readQuery(url, healthQuery);
+  const refusal = restorableRefusal(
+    { appVersion: query.app_version, schemaMigrationId: query.schema_migration_id },
+    ctx.versions,
+  );
+  return json(200, {
+    accepts: refusal === null,
+    reason: refusal?.message ?? null,
+    store_version: ctx.versions.appVersion,
+  });
+}
+
+/**
  * The store API as a plain `Request → Response` function: the Next route
  * handler and the tests' HTTP server both call it. Errors that are not
  * AppError are logged (never with the request's URL or token) and hidden.
  */
 export async function handleStoreRequest(ctx: StoreContext, request: Request): Promise<Response> {
-  const { pathname } = new URL(request.url);
+  const url = new URL(request.url);
+  const { pathname } = url;
   try {
+    if (pathname === healthPath) {
+      if (request.method !== "GET")
+        return json(405, { error: { code: "method", message: "Use GET." } });
+      return health(ctx, url);
+    }
     if (pathname === prefix) {
       if (request.method !== "POST")
         return json(405, { error: { code: "method", message: "Use POST." } });

@@ -11,6 +11,12 @@ export const createMigrationBody = z.strictObject({
   instance_id: z.string().min(1).max(200),
 });
 
+/** `GET /health?app_version=…&schema_migration_id=…`: the same fields as create, nothing else. */
+export const healthQuery = z.strictObject({
+  app_version: createMigrationBody.shape.app_version,
+  schema_migration_id: createMigrationBody.shape.schema_migration_id,
+});
+
 export const startMultipartBody = z.strictObject({
   size,
   part_size: z.number().int().positive().max(maxPartSize).optional(),

@@ -29,34 +29,44 @@ function compareVersions(a: [number, number, number], b: [number, number, number
 }
 
 /**
- * Refuses, before anything is uploaded, a dump the store could not restore:
- * one from newer code, or from a schema migration this store has never seen.
+ * Why the store could not restore a dump of this version, or null: newer
+ * code, or a schema migration this store has never seen.
  */
-export function assertRestorable(
+export function restorableRefusal(
   input: { appVersion: string; schemaMigrationId: string },
   supported: RestorableVersions,
-): void {
+): AppError | null {
   const theirs = parseVersion(input.appVersion);
   const ours = parseVersion(supported.appVersion);
   if (!theirs || !ours) {
-    throw new AppError(
+    return new AppError(
       "unprocessable",
       "app_version",
       `The app version "${input.appVersion}" is not a version this store understands (expected x.y.z).`,
     );
   }
   if (compareVersions(theirs, ours) > 0) {
-    throw new AppError(
+    return new AppError(
       "unprocessable",
       "app_version",
       `This instance runs Liftoff ${input.appVersion}, newer than the cloud (${supported.appVersion}); the cloud cannot restore it yet.`,
     );
   }
   if (!supported.schemaMigrationIds.includes(input.schemaMigrationId)) {
-    throw new AppError(
+    return new AppError(
       "unprocessable",
       "schema_version",
       `The database schema "${input.schemaMigrationId}" is unknown to the cloud, so it cannot restore it.`,
     );
   }
+  return null;
+}
+
+/** Refuses, before anything is uploaded, a dump the store could not restore. */
+export function assertRestorable(
+  input: { appVersion: string; schemaMigrationId: string },
+  supported: RestorableVersions,
+): void {
+  const refusal = restorableRefusal(input, supported);
+  if (refusal) throw refusal;
 }
