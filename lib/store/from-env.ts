@@ -2,11 +2,13 @@ import "server-only";
 import path from "node:path";
 import { getDatabaseHandle } from "@/lib/runtime/database";
 import { dataDir, readEnv } from "@/lib/config/env";
+import { log } from "@/lib/log";
 import { defaultTokenTtlMs, defaultUrlTtlSeconds, type StoreContext } from "./context";
 import { localS3Credentials } from "./local-s3-credentials";
 import { ObjectStorage } from "./object-storage";
 import { restorableVersions } from "./restorable";
 import { restoreWithDumpLoader } from "./dump-restorer";
+import { resumeStoreWork } from "./resume";
 import { pgliteTargets, postgresTargets } from "./targets";
 
 const cache = globalThis as unknown as { liftoffStore?: Promise<StoreContext | null> };
@@ -35,7 +37,7 @@ export function getStore(): Promise<StoreContext | null> {
         : env.LIFTOFF_S3_SECRET_ACCESS_KEY,
       kmsKeyId: env.LIFTOFF_S3_KMS_KEY_ID,
     });
-    return {
+    const ctx: StoreContext = {
       db: handle.db,
       storage,
       restorer: restoreWithDumpLoader,
@@ -48,6 +50,11 @@ export function getStore(): Promise<StoreContext | null> {
       urlTtlSeconds: defaultUrlTtlSeconds,
       inFlight: new Set(),
     };
+    // Verification and restore that a previous run of the server left unfinished.
+    await resumeStoreWork(ctx).catch((error: unknown) => {
+      log.error({ err: error }, "could not resume unfinished store migrations");
+    });
+    return ctx;
   })();
   return cache.liftoffStore;
 }

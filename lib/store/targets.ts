@@ -9,6 +9,8 @@ export type RestoreTarget =
 
 export interface RestoreTargets {
   create(externalId: string): Promise<RestoreTarget>;
+  /** The target `create` makes for this migration, whether or not it exists (nothing is created). */
+  locate(externalId: string): RestoreTarget;
   /** Removes a target after a failed restore, so nothing half-restored remains. */
   drop(target: RestoreTarget): Promise<void>;
 }
@@ -38,11 +40,16 @@ export function postgresTargets(serverUrl: string): RestoreTargets {
       await sql.end();
     }
   };
+  const locate = (externalId: string): RestoreTarget => {
+    const database = targetDatabaseName(externalId);
+    return { engine: "postgres", database, url: withDatabase(database) };
+  };
   return {
+    locate,
     async create(externalId) {
-      const database = targetDatabaseName(externalId);
-      await admin(`create database "${database}"`);
-      return { engine: "postgres", database, url: withDatabase(database) };
+      const target = locate(externalId);
+      await admin(`create database "${targetDatabaseName(externalId)}"`);
+      return target;
     },
     async drop(target) {
       if (target.engine !== "postgres") return;
@@ -53,13 +60,17 @@ export function postgresTargets(serverUrl: string): RestoreTargets {
 
 /** Embedded: a PGlite folder per migration under the store's data folder. */
 export function pgliteTargets(rootDir: string): RestoreTargets {
+  const locate = (externalId: string): RestoreTarget => {
+    assertExternalId(externalId);
+    return { engine: "pglite", dir: path.join(rootDir, externalId) };
+  };
   return {
+    locate,
     create(externalId) {
-      assertExternalId(externalId);
-      const dir = path.join(rootDir, externalId);
+      const target = locate(externalId);
       fs.mkdirSync(rootDir, { recursive: true });
-      fs.mkdirSync(dir); // fails if it exists: a target is never reused
-      return Promise.resolve({ engine: "pglite", dir });
+      if (target.engine === "pglite") fs.mkdirSync(target.dir); // fails if it exists: a target is never reused
+      return Promise.resolve(target);
     },
     drop(target) {
       if (target.engine === "pglite") fs.rmSync(target.dir, { recursive: true, force: true });

@@ -53,12 +53,17 @@ export async function markUploaded(
     declaredSha256: input.sha256,
     declaredSize: input.size,
   });
-  const job = verifyAndRestore(ctx, row).finally(() => ctx.inFlight.delete(job));
-  ctx.inFlight.add(job);
+  inBackground(ctx, () => verifyAndRestore(ctx, row));
   return { status: row.state };
 }
 
-async function fail(ctx: StoreContext, id: number, reason: string): Promise<void> {
+/** Store work that outlives the request, tracked so shutdown and tests can wait for it. */
+export function inBackground(ctx: StoreContext, work: () => Promise<void>): void {
+  const job = work().finally(() => ctx.inFlight.delete(job));
+  ctx.inFlight.add(job);
+}
+
+export async function fail(ctx: StoreContext, id: number, reason: string): Promise<void> {
   await ctx.db
     .update(storeMigrations)
     .set({ state: "failed", failureReason: reason })

@@ -56,6 +56,7 @@ export async function startStoreHarness(
       created.push(target);
       return target;
     },
+    locate: (externalId) => inner.locate(externalId),
     drop: (target) => inner.drop(target),
   };
   const ctx: StoreContext = {
