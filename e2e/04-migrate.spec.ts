@@ -82,7 +82,9 @@ test("an admin migrates a seeded instance while a member is kept read-only", asy
   const values = [...new Set(seen.map((s) => Number(s.value)))];
   expect(values.length, JSON.stringify(seen)).toBeGreaterThanOrEqual(10);
   expect(values).toEqual([...values].sort((a, b) => a - b));
-  expect(new Set(seen.map((s) => s.state))).toEqual(new Set(["setup", "dump", "upload", "done"]));
+  expect(new Set(seen.map((s) => s.state)), JSON.stringify(seen)).toEqual(
+    new Set(["init", "setup", "dump", "upload", "done"]),
+  );
   await expect(adminPage.getByTestId("restored-tables")).toContainText("users:");
 
   // Writable again, and the scheduler runs.

@@ -17,7 +17,9 @@ import { userInput } from "@/lib/users";
 
 const usage = (message?: string): never => {
   if (message) console.error(message);
-  console.error("Usage: LIFTOFF_ADMIN_PASSWORD=... npm run create-admin -- --email EMAIL --name NAME");
+  console.error(
+    "Usage: LIFTOFF_ADMIN_PASSWORD=... npm run create-admin -- --email EMAIL --name NAME",
+  );
   process.exit(2);
 };
 

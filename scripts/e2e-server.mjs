@@ -16,6 +16,11 @@ const tsx = (script, args) => {
 };
 if (process.env.E2E_SEED_SCALE) {
   tsx("scripts/seed.ts", ["--scale", process.env.E2E_SEED_SCALE]);
-  tsx("scripts/create-admin.ts", ["--email", process.env.E2E_ADMIN_EMAIL, "--name", "Migration Admin"]);
+  tsx("scripts/create-admin.ts", [
+    "--email",
+    process.env.E2E_ADMIN_EMAIL,
+    "--name",
+    "Migration Admin",
+  ]);
 }
 await import("./start.mjs");

@@ -64,7 +64,8 @@ if (stale()) {
       releaseOnExit = () => fs.rmSync(buildLock, { recursive: true, force: true });
       break;
     } catch {
-      if (Date.now() - mtime(buildLock) > 10 * 60_000) fs.rmSync(buildLock, { recursive: true, force: true });
+      if (Date.now() - mtime(buildLock) > 10 * 60_000)
+        fs.rmSync(buildLock, { recursive: true, force: true });
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }

@@ -15,6 +15,7 @@ import { describeEachEngine } from "@/lib/testing/engines";
 import { insertUser } from "@/lib/testing/fixtures";
 import { cancelMigration, startMigration } from "./control";
 import { recoverMigrations } from "./recover";
+import { eventsSince } from "./row";
 import { startMigrationRig, watchMigration, type MigrationRig } from "./testing/rig";
 
 /** Rows per app table (the migration's own tables aside). */
@@ -63,6 +64,15 @@ describeEachEngine("Migrate to Cloud", (database, engine) => {
     expect(seen.map((s) => s.state)).toEqual(
       expect.arrayContaining(["setup", "dump", "upload", "done"]),
     );
+    // The event log a late client replays holds every phase, in order.
+    const events = await eventsSince(database().db, id, 0);
+    expect([...new Set(events.map((e) => e.state))]).toEqual([
+      "init",
+      "setup",
+      "dump",
+      "upload",
+      "done",
+    ]);
     const progress = seen.map((s) => s.progress);
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
 

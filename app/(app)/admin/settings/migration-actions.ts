@@ -21,7 +21,8 @@ export const startMigrationAction = defineAction(
     }
     return { id: await startMigration(context, actor) };
   },
-  { revalidate: () => ["/admin/settings"] },
+  // No revalidation: the page shows the migration it started from its first
+  // change (a re-render now would jump in half-way).
 );
 
 export const cancelMigrationAction = defineAction(

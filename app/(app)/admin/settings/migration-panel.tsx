@@ -9,6 +9,7 @@ import { cancelMigrationAction, startMigrationAction } from "./migration-actions
 import { formatBytes, formatDuration } from "./format";
 
 const terminal = new Set(["done", "error", "cancelled"]);
+const stepMs = 150;
 
 /**
  * Keeps one migration live: the server's render first, then Server-Sent
@@ -33,17 +34,37 @@ function useLiveMigration(initial: MigrationView, replayFrom?: number) {
     if (terminal.has(initial.state)) return;
     const replay = replayFrom === undefined ? "" : `?since=${replayFrom}`;
     const source = new EventSource(`/api/migrations/${initial.id}/events${replay}`);
+    // Changes are shown one after another, at least `stepMs` apart, so a
+    // replay of several phases at once still shows each of them; consecutive
+    // changes within one phase collapse into the latest.
+    const queue: MigrationView[] = [];
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const drain = () => {
+      const next = queue.shift();
+      if (!next) {
+        timer = null; // nothing waited: the next change shows at once
+        return;
+      }
+      client.setQueryData<MigrationView>(key, (old) =>
+        !old || next.version >= old.version ? next : old,
+      );
+      timer = setTimeout(drain, stepMs);
+    };
     source.addEventListener("progress", (event) => {
       const view = JSON.parse((event as MessageEvent<string>).data) as MigrationView;
-      client.setQueryData<MigrationView>(key, (old) =>
-        !old || view.version >= old.version ? view : old,
-      );
+      const last = queue.at(-1);
+      if (last && last.state === view.state) queue[queue.length - 1] = view;
+      else queue.push(view);
+      if (!timer) drain();
     });
     source.addEventListener("end", () => source.close());
     source.onerror = () => {
       if (source.readyState === EventSource.CLOSED) setStreamFailed(true);
     };
-    return () => source.close();
+    return () => {
+      source.close();
+      if (timer) clearTimeout(timer);
+    };
   }, [initial.id]);
   return query.data;
 }
@@ -97,10 +118,12 @@ function ConfirmDialog({
 export function MigrationProgress({
   initial,
   replayFrom,
+  onFinished,
 }: {
   initial: MigrationView;
   /** Show every change after this version (a migration this page just started). */
   replayFrom?: number;
+  onFinished?: () => void;
 }) {
   const router = useRouter();
   const view = useLiveMigration(initial, replayFrom);
@@ -109,8 +132,14 @@ export function MigrationProgress({
   const [error, setError] = useState<string | null>(null);
   const finished = terminal.has(view.state);
   useEffect(() => {
-    if (finished && !terminal.has(initial.state)) router.refresh();
-  }, [finished, initial.state, router]);
+    if (!finished || terminal.has(initial.state)) return;
+    // Let the last step show, then hand over to the server's view of the ending.
+    const timer = setTimeout(() => {
+      onFinished?.();
+      router.refresh();
+    }, 300);
+    return () => clearTimeout(timer);
+  }, [finished, initial.state, router, onFinished]);
 
   const cancel = () =>
     startTransition(async () => {
@@ -240,7 +269,15 @@ export function StartMigration({
       if (result.ok) setStarted(result.data.id);
       else setError(result.error.message);
     });
-  if (started !== null) return <MigrationProgress initial={justStarted(started)} replayFrom={0} />;
+  if (started !== null) {
+    return (
+      <MigrationProgress
+        initial={justStarted(started)}
+        replayFrom={0}
+        onFinished={() => setStarted(null)}
+      />
+    );
+  }
   return (
     <>
       {children}
