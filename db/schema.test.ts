@@ -14,6 +14,7 @@ describeEachEngine("schema", (database) => {
       "audit_log",
       "cards",
       "cloud_migration",
+      "cloud_migration_event",
       "cloud_migration_part",
       "cloud_migration_upload",
       "collections",

@@ -178,6 +178,7 @@ describe.each(engines)("dump contents [%s]", (engine) => {
     expect(result.manifest.tables.map((t) => t.name)).not.toContain("cloud_migration");
     expect(result.manifest.excludedTables.map((t) => t.name).sort()).toEqual([
       "cloud_migration",
+      "cloud_migration_event",
       "cloud_migration_part",
       "cloud_migration_upload",
     ]);

@@ -8,6 +8,7 @@ import {
   auditLog,
   cards,
   cloudMigration,
+  cloudMigrationEvent,
   cloudMigrationPart,
   cloudMigrationUpload,
   collections,
@@ -56,6 +57,10 @@ const exemptWrites: Record<string, (db: Database, userId: number) => Promise<unk
       partSize: 5 << 20,
       partCount: 1,
     });
+  },
+  cloud_migration_event: async (db) => {
+    const [m] = await db.insert(cloudMigration).values({ state: "cancelled" }).returning();
+    await db.insert(cloudMigrationEvent).values({ migrationId: m!.id, version: 1, view: {} });
   },
   cloud_migration_part: async (db) => {
     const [m] = await db.insert(cloudMigration).values({ state: "cancelled" }).returning();

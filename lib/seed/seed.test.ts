@@ -80,6 +80,7 @@ describeEachEngine("seed", (database) => {
       cloud_migration: 0,
       cloud_migration_upload: 0,
       cloud_migration_part: 0,
+      cloud_migration_event: 0,
     });
   });
 

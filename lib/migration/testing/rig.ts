@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import type { Engine } from "@/db/client";
 import { startStoreHarness, type StoreHarness } from "@/lib/store/testing/harness";
-import type { TestDatabase } from "@/lib/testing/engines";
+import type { TestDatabase } from "@/lib/testing/databases";
 import { startFaultProxy, type FaultProxy } from "@/lib/upload/testing/fault-proxy";
 import type { MigrationContext } from "../context";
 import { getMigration, type MigrationRow } from "../row";

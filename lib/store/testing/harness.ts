@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Engine } from "@/db/client";
-import { adminUrl, type TestDatabase } from "@/lib/testing/engines";
+import { adminUrl, type TestDatabase } from "@/lib/testing/databases";
 import { handleStoreRequest } from "../api";
 import { defaultTokenTtlMs, type StoreContext } from "../context";
 import { restoreWithDumpLoader } from "../dump-restorer";

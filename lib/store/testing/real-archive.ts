@@ -9,7 +9,7 @@ import type { DumpManifest } from "@/lib/dump/manifest";
 import { serverDigests } from "@/lib/dump/testing/fixtures";
 import { writeDumpArchive } from "@/lib/dump/write";
 import { seedDatabase } from "@/lib/seed";
-import { createTestDatabase } from "@/lib/testing/engines";
+import { createTestDatabase } from "@/lib/testing/databases";
 import type { RestoreTarget } from "../targets";
 
 const MiB = 1024 * 1024;

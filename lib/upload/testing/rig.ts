@@ -6,7 +6,7 @@ import { cloudMigration, storeMigrations } from "@/db/schema";
 import { createStoreMigration } from "@/lib/store/testing/client";
 import { startStoreHarness, type StoreHarness } from "@/lib/store/testing/harness";
 import { makeRealArchive, targetDigests, type RealArchive } from "@/lib/store/testing/real-archive";
-import type { TestDatabase } from "@/lib/testing/engines";
+import type { TestDatabase } from "@/lib/testing/databases";
 import { StoreClient } from "../store-client";
 import { startFaultProxy, type FaultProxy } from "./fault-proxy";
 
