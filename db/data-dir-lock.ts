@@ -23,7 +23,7 @@ export function acquireDataDirLock(dir: string): () => void {
       if (owner === process.pid) {
         throw new Error(`The database folder ${dir} is already open in this process.`);
       }
-      if (isAlive(owner)) {
+      if (isProcessAlive(owner)) {
         throw new Error(
           `The embedded database in ${dir} is in use by process ${owner}. Stop that process (for example the running server) first, or set DATABASE_URL.`,
         );
@@ -34,7 +34,8 @@ export function acquireDataDirLock(dir: string): () => void {
   throw new Error(`Could not lock the database folder ${dir}.`);
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process of this machine is running (EPERM: it is, but not ours). */
+export function isProcessAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);

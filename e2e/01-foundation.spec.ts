@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { AdminPages } from "./pages/admin";
 import { ContentPages } from "./pages/content";
 import { SessionPage } from "./pages/session";
 
@@ -64,13 +65,7 @@ test("admin creates a member who is refused the admin pages", async ({ page }) =
   const session = new SessionPage(page);
   await session.signIn(admin.email, admin.password);
   await expect(page.getByTestId("current-user")).toBeVisible();
-  await page.goto("/admin/users");
-  const form = page.getByTestId("new-user");
-  await form.getByLabel("Name").fill(member.name);
-  await form.getByLabel("Email").fill(member.email);
-  await form.getByLabel("Initial password (10+ characters)").fill(member.password);
-  await form.getByRole("button", { name: "Create user" }).click();
-  await expect(page.getByTestId("user-list")).toContainText(member.email);
+  await new AdminPages(page).createUser(member);
   await session.signOut();
 
   await session.signIn(member.email, member.password);

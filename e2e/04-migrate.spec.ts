@@ -1,5 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { seededAdmin, seededPort } from "../playwright.config";
+import { AdminPages } from "./pages/admin";
 import { SessionPage } from "./pages/session";
 
 // The seeded server (scale 5, see playwright.config.ts): an instance with
@@ -45,13 +46,7 @@ test("an admin migrates a seeded instance while a member is kept read-only", asy
   await expect(adminPage.getByTestId("current-user")).toBeVisible();
 
   // A member to watch the freeze from the outside.
-  await adminPage.goto("/admin/users");
-  const form = adminPage.getByTestId("new-user");
-  await form.getByLabel("Name").fill(member.name);
-  await form.getByLabel("Email").fill(member.email);
-  await form.getByLabel("Initial password (10+ characters)").fill(member.password);
-  await form.getByRole("button", { name: "Create user" }).click();
-  await expect(adminPage.getByTestId("user-list")).toContainText(member.email);
+  await new AdminPages(adminPage).createUser(member);
   const memberPage = await browser.newPage();
   await new SessionPage(memberPage).signIn(member.email, member.password);
   await expect(memberPage.getByTestId("current-user")).toBeVisible();

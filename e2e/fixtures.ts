@@ -1,4 +1,5 @@
 import { expect, type Browser } from "@playwright/test";
+import { AdminPages } from "./pages/admin";
 import { SessionPage } from "./pages/session";
 
 export const admin = {
@@ -25,12 +26,7 @@ export async function ensureUsers(browser: Browser): Promise<void> {
   await expect(page.getByTestId("current-user")).toBeVisible();
   await page.goto("/admin/users");
   if (!(await page.getByTestId("user-list").textContent())?.includes(member.email)) {
-    const form = page.getByTestId("new-user");
-    await form.getByLabel("Name").fill(member.name);
-    await form.getByLabel("Email").fill(member.email);
-    await form.getByLabel("Initial password (10+ characters)").fill(member.password);
-    await form.getByRole("button", { name: "Create user" }).click();
-    await expect(page.getByTestId("user-list")).toContainText(member.email);
+    await new AdminPages(page).createUser(member);
   }
   await page.close();
 }

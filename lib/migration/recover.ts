@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import { sql } from "drizzle-orm";
+import { isProcessAlive } from "@/db/data-dir-lock";
 import { rowsOf } from "@/db/rows";
 import { log } from "@/lib/log";
 import { disableReadOnly, readOnlyStatus } from "@/lib/read-only";
@@ -52,23 +53,13 @@ async function ownerAlive(context: MigrationContext, row: MigrationRow): Promise
   if (!row.ownerNode || row.ownerNode === context.nodeId) return false;
   const [host, pid] = row.ownerNode.split(":");
   // On this host a dead process is known at once, without waiting for its heartbeat to age.
-  if (host === os.hostname() && pid && !processAlive(Number(pid))) return false;
+  if (host === os.hostname() && pid && !isProcessAlive(Number(pid))) return false;
   const fresh = rowsOf<{ fresh: boolean }>(
     await context.handle.db.execute(sql`select exists(
       select 1 from liftoff_cluster.nodes where id = ${row.ownerNode}
         and last_seen_at > now() - make_interval(secs => ${nodeStaleAfterSeconds})) as fresh`),
   )[0]?.fresh;
   return fresh === true;
-}
-
-function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 async function archiveIntact(row: MigrationRow): Promise<boolean> {
