@@ -35,8 +35,9 @@ async function killDuring(rig: MigrationRig, database: TestDatabase, admin: Acto
   return id;
 }
 
-// A second process needs a database both can reach: PostgreSQL. (On PGlite the
-// end-to-end test kills and restarts the real server.)
+// A second process needs a database both can reach: PostgreSQL. PGlite is one
+// process; its start-up recovery is the same code (recoverMigrations), which
+// migration.test.ts runs on both engines for a node that died mid-dump.
 describe.runIf(testEngines().includes("postgres"))("a server killed mid-migration", () => {
   let database: TestDatabase;
   let rig: MigrationRig;
