@@ -15,6 +15,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     globalSetup: ["lib/testing/global-setup.ts"],
-    env: { LIFTOFF_LOG_LEVEL: process.env.LIFTOFF_LOG_LEVEL ?? "warn" },
+    // Refusal tests make the code under test log on purpose: keep the output for failures.
+    env: { LIFTOFF_LOG_LEVEL: process.env.LIFTOFF_LOG_LEVEL ?? "fatal" },
   },
 });

@@ -81,6 +81,9 @@ test("an admin migrates a seeded instance while a member is kept read-only", asy
     new Set(["init", "setup", "dump", "upload", "done"]),
   );
   await expect(adminPage.getByTestId("restored-tables")).toContainText("users:");
+  // The link leads to the cloud side's record of the restore.
+  await adminPage.getByTestId("migration-done").getByRole("link").click();
+  await expect(adminPage.getByTestId("cloud-instance")).toContainText("restored");
 
   // Writable again, and the scheduler runs.
   await expect(memberPage.getByTestId("read-only-banner")).toHaveCount(0, { timeout: 15_000 });
