@@ -13,20 +13,24 @@ import {
 import { qualified } from "./tables";
 
 /**
- * Plain tables are read with `COPY (select ... order by key) TO STDOUT`: the
- * server renders its own COPY text and this process only passes bytes on.
+ * Plain tables are read with `COPY table (columns) TO STDOUT`, as pg_dump
+ * does: a sequential scan in the table's physical order, with no sort, and
+ * the server renders its own COPY text so this process only passes bytes on.
  * (postgres.js 3.4.9 left the connection hung after such a read, issues
- * #499/#917; patches/postgres+3.4.9.patch fixes it.) Tables whose secrets are
- * rewritten are read row by row in `raw()` mode, i.e. as the exact bytes of
- * each type's output function, and escaped into COPY text here.
+ * #499/#917, and spent more on each row's message than the server did;
+ * patches/postgres+3.4.9.patch fixes both.) The manifest's checksums describe
+ * the archive's bytes, whatever the order; a loaded copy keeps the order, so a
+ * second dump of it gives the same bytes. Tables whose secrets are rewritten
+ * (a few small ones) are read row by row in `raw()` mode, i.e. as the exact
+ * bytes of each type's output function, and escaped into COPY text here.
  */
 function textQuery(sql: postgres.TransactionSql): TextQuery {
   return async (query) => (await sql.unsafe(query).values()) as (string | null)[][];
 }
 
 /** COPY text as it arrives, cut after the last complete row of each piece. */
-async function* copyRows(sql: postgres.TransactionSql, select: string): AsyncIterable<ReadBatch> {
-  const stream = await sql.unsafe(`copy (${select}) to stdout`).readable();
+async function* copyRows(sql: postgres.TransactionSql, source: string): AsyncIterable<ReadBatch> {
+  const stream = await sql.unsafe(`copy ${source} to stdout`).readable();
   let carry: Buffer | null = null;
   for await (const piece of stream as AsyncIterable<Buffer>) {
     const data: Buffer = carry ? Buffer.concat([carry, piece]) : piece;
@@ -44,12 +48,13 @@ async function* copyRows(sql: postgres.TransactionSql, select: string): AsyncIte
 function worker(sql: postgres.TransactionSql): SnapshotWorker {
   return {
     async *readTable(spec: TableReadSpec): AsyncIterable<ReadBatch> {
-      const width = spec.shape.columns.length;
-      const query = `select ${selectList(spec)} from ${qualified(spec.shape.name)} order by ${keyExpressions(spec.shape).join(", ")}`;
+      const table = qualified(spec.shape.name);
       if (!spec.rewrite) {
-        yield* copyRows(sql, query);
+        yield* copyRows(sql, `${table} (${selectList(spec)})`);
         return;
       }
+      const width = spec.shape.columns.length;
+      const query = `select ${selectList(spec)} from ${table} order by ${keyExpressions(spec.shape).join(", ")}`;
       const rewrite = spec.rewrite;
       const cursor = sql.unsafe(query).raw().cursor(spec.batchRows);
       for await (const rows of cursor as AsyncIterable<(Buffer | null)[][]>) {
@@ -66,6 +71,8 @@ function worker(sql: postgres.TransactionSql): SnapshotWorker {
 }
 
 const begin = "isolation level repeatable read read only";
+/** A scan joining another one mid-table would rotate the rows: same data, other bytes. */
+const fromTheFirstPage = "select set_config('synchronize_seqscans', 'off', true)";
 
 /**
  * One REPEATABLE READ READ ONLY transaction exports its snapshot and every
@@ -81,6 +88,7 @@ export async function withPostgresSnapshot<T>(
   const count = Math.max(1, Math.min(parallel, sql.options.max));
   return sql.begin(begin, async (main) => {
     await main.unsafe(stableOutputSettings);
+    await main.unsafe(fromTheFirstPage);
     const [[snapshotId]] = (await main
       .unsafe("select pg_export_snapshot()")
       .values()) as unknown as [[string]];
@@ -96,6 +104,7 @@ export async function withPostgresSnapshot<T>(
         .begin(begin, async (tx) => {
           await tx.unsafe(`set transaction snapshot '${snapshotId.replace(/'/g, "")}'`);
           await tx.unsafe(stableOutputSettings);
+          await tx.unsafe(fromTheFirstPage);
           ready(worker(tx));
           await finished;
         })

@@ -6,7 +6,7 @@ import type { DatabaseHandle } from "@/db/client";
 import packageJson from "@/package.json";
 import { ArchiveWriter } from "./archive-writer";
 import { countCopyRows } from "./copy-text";
-import { GzipChunk } from "./gzip-chunk";
+import { CompressionPool } from "./compress";
 import {
   appliedMigrationRows,
   nextSequenceValue,
@@ -86,8 +86,9 @@ const sha256 = (data: Buffer | string) => crypto.createHash("sha256").update(dat
 /**
  * Streams a consistent dump of the app database into `out` as a tar archive
  * (format v1, see ARCHITECTURE.md). Data files are bounded chunks, each its
- * own gzip member, so a table never sits in memory: at most `chunkBytes` per
- * worker. The manifest can only be written once every checksum is known, so
+ * own gzip member, so a table never sits in memory: one file filling per
+ * reader, and `parallel + 1` files compressing or waiting to be written (see
+ * CompressionPool), each about `chunkBytes`. The manifest can only be written once every checksum is known, so
  * it is the archive's last entry; readers find it there.
  */
 export async function writeDumpArchive(
@@ -98,146 +99,162 @@ export async function writeDumpArchive(
   const secrets = options.secrets ?? { mode: "keep", instanceKey: null };
   const chunkBytes = options.chunkBytes ?? 8 << 20;
   const batchRows = options.batchRows ?? 5000;
-  const level = options.compressionLevel ?? 6;
+  const parallel = options.parallel ?? 2;
+  // One file more in flight than there are readers keeps every core busy.
+  const pool = new CompressionPool(parallel + 1, options.compressionLevel ?? 6);
   const createdAt = new Date();
   const archive = new ArchiveWriter(out, createdAt);
   const checkAbort = () => options.signal?.throwIfAborted();
   try {
-    return await withSnapshot(
-      handle,
-      options.parallel ?? 2,
-      options.writesFrozen ?? false,
-      async (snapshot) => {
-        const tables = dumpTables();
-        const names = tables.filter((t) => !t.excluded).map((t) => t.name);
-        const applied = identifyApplied(await appliedMigrationRows(snapshot.query));
-        const shapes = await tableShapes(snapshot.query, names);
-        const estimates = await tableEstimates(snapshot.query, names);
-        const secretInfo = await secretSummary(snapshot.query, secrets);
-        const sequences = [];
-        for (const s of await sequenceStates(snapshot.query, names)) {
-          const nextValue = await nextSequenceValue(snapshot.query, s.sequence);
-          sequences.push({ table: s.table, column: s.column, nextValue });
-        }
-        const schema = schemaSql(applied);
-        await archive.entry("schema.sql", Buffer.from(schema));
+    return await withSnapshot(handle, parallel, options.writesFrozen ?? false, async (snapshot) => {
+      const tables = dumpTables();
+      const names = tables.filter((t) => !t.excluded).map((t) => t.name);
+      const applied = identifyApplied(await appliedMigrationRows(snapshot.query));
+      const shapes = await tableShapes(snapshot.query, names);
+      const estimates = await tableEstimates(snapshot.query, names);
+      const secretInfo = await secretSummary(snapshot.query, secrets);
+      const sequences = [];
+      for (const s of await sequenceStates(snapshot.query, names)) {
+        const nextValue = await nextSequenceValue(snapshot.query, s.sequence);
+        sequences.push({ table: s.table, column: s.column, nextValue });
+      }
+      const schema = schemaSql(applied);
+      await archive.entry("schema.sql", Buffer.from(schema));
 
-        const progress: DumpProgress = {
-          table: null,
-          rowsDone: 0,
-          rowsTotal: 0,
-          bytesDone: 0,
-          bytesTotal: 0,
+      const progress: DumpProgress = {
+        table: null,
+        rowsDone: 0,
+        rowsTotal: 0,
+        bytesDone: 0,
+        bytesTotal: 0,
+      };
+      for (const e of estimates.values()) {
+        progress.rowsTotal += e.rows;
+        progress.bytesTotal += e.bytes;
+      }
+      options.onProgress?.({ ...progress });
+
+      const dumpTable = async (
+        worker: SnapshotWorker,
+        shape: TableShape,
+      ): Promise<ManifestTable> => {
+        const order = tables.find((t) => t.name === shape.name)!.order;
+        const tableHash = crypto.createHash("sha256");
+        const result: ManifestTable = {
+          name: shape.name,
+          order,
+          columns: shape.columns.map((c) => c.name),
+          primaryKey: shape.primaryKey,
+          rows: 0,
+          bytes: 0,
+          sha256: "",
+          files: [],
         };
-        for (const e of estimates.values()) {
-          progress.rowsTotal += e.rows;
-          progress.bytesTotal += e.bytes;
-        }
-        options.onProgress?.({ ...progress });
-
-        const dumpTable = async (
-          worker: SnapshotWorker,
-          shape: TableShape,
-        ): Promise<ManifestTable> => {
-          const order = tables.find((t) => t.name === shape.name)!.order;
-          const tableHash = crypto.createHash("sha256");
-          const result: ManifestTable = {
-            name: shape.name,
-            order,
-            columns: shape.columns.map((c) => c.name),
-            primaryKey: shape.primaryKey,
-            rows: 0,
-            bytes: 0,
-            sha256: "",
-            files: [],
-          };
-          let chunk: GzipChunk | null = null;
-          const flush = async () => {
-            if (!chunk) return;
-            const done = await chunk.finish();
-            chunk = null;
-            const path = dataFilePath(order, shape.name, result.files.length);
-            const { compressed, ...facts } = done;
-            result.files.push({ path, ...facts });
-            await archive.entry(path, compressed);
-          };
-          const spec = {
-            shape,
-            batchRows,
-            rewrite: secretRewrite(shape.name, result.columns, secrets),
-          };
-          try {
-            for await (const batch of worker.readTable(spec)) {
-              checkAbort();
-              tableHash.update(batch.data);
-              result.rows += batch.rows;
-              result.bytes += batch.data.length;
-              // Files end at the first row end past `chunkBytes`.
-              for (let rest = batch.data; rest.length > 0;) {
-                chunk ??= new GzipChunk(level);
-                const room = chunkBytes - chunk.bytes;
-                const cut = rest.length > room ? rest.indexOf(0x0a, Math.max(0, room - 1)) + 1 : 0;
-                const part = cut > 0 ? rest.subarray(0, cut) : rest;
-                rest = rest.subarray(part.length);
-                await chunk.write(part, part === batch.data ? batch.rows : countCopyRows(part));
-                if (chunk.bytes >= chunkBytes) await flush();
-              }
-              progress.rowsDone += batch.rows;
-              progress.bytesDone += batch.data.length;
-              options.onProgress?.({ ...progress, table: shape.name });
+        // Rows wait here until they make a file of about `chunkBytes`.
+        let pending: Buffer[] = [];
+        let pendingBytes = 0;
+        let pendingRows = 0;
+        // This table's files are compressed side by side but written in
+        // order: each write waits for the one before (a reader checks it).
+        let written: Promise<void> = Promise.resolve();
+        let fileCount = 0;
+        const launch = async () => {
+          if (pendingBytes === 0) return;
+          const text = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+          const rows = pendingRows;
+          pending = [];
+          pendingBytes = 0;
+          pendingRows = 0;
+          const path = dataFilePath(order, shape.name, fileCount++);
+          const job = await pool.start(text, rows);
+          const before = written;
+          written = (async () => {
+            try {
+              const { compressed, ...facts } = await job.done;
+              await before;
+              result.files.push({ path, ...facts });
+              await archive.entry(path, compressed);
+            } finally {
+              job.release();
             }
-            await flush();
-          } finally {
-            chunk?.destroy();
+          })();
+          // Awaited below; a failure must not count as unhandled meanwhile.
+          written.catch(() => {});
+        };
+        const spec = {
+          shape,
+          batchRows,
+          rewrite: secretRewrite(shape.name, result.columns, secrets),
+        };
+        for await (const batch of worker.readTable(spec)) {
+          checkAbort();
+          tableHash.update(batch.data);
+          result.rows += batch.rows;
+          result.bytes += batch.data.length;
+          // Files end at the first row end past `chunkBytes`.
+          for (let rest = batch.data; rest.length > 0;) {
+            const room = chunkBytes - pendingBytes;
+            const cut = rest.length > room ? rest.indexOf(0x0a, Math.max(0, room - 1)) + 1 : 0;
+            const part = cut > 0 ? rest.subarray(0, cut) : rest;
+            rest = rest.subarray(part.length);
+            pending.push(part);
+            pendingBytes += part.length;
+            pendingRows += part === batch.data ? batch.rows : countCopyRows(part);
+            if (pendingBytes >= chunkBytes) await launch();
           }
-          result.sha256 = tableHash.digest("hex");
-          return result;
-        };
+          progress.rowsDone += batch.rows;
+          progress.bytesDone += batch.data.length;
+          options.onProgress?.({ ...progress, table: shape.name });
+        }
+        await launch();
+        await written;
+        result.sha256 = tableHash.digest("hex");
+        return result;
+      };
 
-        // Largest tables first, so that parallel workers finish close together.
-        const queue = [...shapes].sort(
-          (a, b) => (estimates.get(b.name)?.bytes ?? 0) - (estimates.get(a.name)?.bytes ?? 0),
-        );
-        const done: ManifestTable[] = [];
-        await Promise.all(
-          snapshot.workers.map(async (worker) => {
-            for (let shape = queue.shift(); shape; shape = queue.shift()) {
-              done.push(await dumpTable(worker, shape));
-            }
-          }),
-        );
-        done.sort((a, b) => a.order - b.order);
+      // Largest tables first, so that parallel workers finish close together.
+      const queue = [...shapes].sort(
+        (a, b) => (estimates.get(b.name)?.bytes ?? 0) - (estimates.get(a.name)?.bytes ?? 0),
+      );
+      const done: ManifestTable[] = [];
+      await Promise.all(
+        snapshot.workers.map(async (worker) => {
+          for (let shape = queue.shift(); shape; shape = queue.shift()) {
+            done.push(await dumpTable(worker, shape));
+          }
+        }),
+      );
+      done.sort((a, b) => a.order - b.order);
 
-        const partial = {
-          tables: done,
-          excludedTables: [...excludedTables].map((name) => ({
-            name,
-            reason: "this instance's own migration state; the copy starts without it",
-          })),
-          sequences,
-          schema: {
-            migrationId: applied.at(-1)!.id,
-            migrations: applied.map(({ id, hash, createdAt }) => ({ id, hash, createdAt })),
-            sha256: sha256(schema),
-          },
-        };
-        const restore = restoreSql(partial);
-        await archive.entry("restore.sql", Buffer.from(restore));
-        const manifest: DumpManifest = {
-          format: DUMP_FORMAT,
-          formatVersion: DUMP_FORMAT_VERSION,
-          appVersion: packageJson.version,
-          createdAt: createdAt.toISOString(),
-          sourceInstanceId: options.sourceInstanceId ?? null,
-          sourceEngine: handle.engine,
-          secrets: secretInfo,
-          ...partial,
-          restoreSql: { sha256: sha256(restore) },
-        };
-        await archive.entry("manifest.json", Buffer.from(JSON.stringify(manifest, null, 2) + "\n"));
-        return { manifest, ...(await archive.finish()) };
-      },
-    );
+      const partial = {
+        tables: done,
+        excludedTables: [...excludedTables].map((name) => ({
+          name,
+          reason: "this instance's own migration state; the copy starts without it",
+        })),
+        sequences,
+        schema: {
+          migrationId: applied.at(-1)!.id,
+          migrations: applied.map(({ id, hash, createdAt }) => ({ id, hash, createdAt })),
+          sha256: sha256(schema),
+        },
+      };
+      const restore = restoreSql(partial);
+      await archive.entry("restore.sql", Buffer.from(restore));
+      const manifest: DumpManifest = {
+        format: DUMP_FORMAT,
+        formatVersion: DUMP_FORMAT_VERSION,
+        appVersion: packageJson.version,
+        createdAt: createdAt.toISOString(),
+        sourceInstanceId: options.sourceInstanceId ?? null,
+        sourceEngine: handle.engine,
+        secrets: secretInfo,
+        ...partial,
+        restoreSql: { sha256: sha256(restore) },
+      };
+      await archive.entry("manifest.json", Buffer.from(JSON.stringify(manifest, null, 2) + "\n"));
+      return { manifest, ...(await archive.finish()) };
+    });
   } catch (error) {
     // A half-written archive must not look complete: break the stream.
     out.destroy(error instanceof Error ? error : new Error(String(error)));

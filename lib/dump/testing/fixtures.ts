@@ -27,6 +27,11 @@ export function tableChecksums(result: DumpResult): Record<string, string> {
   return Object.fromEntries(result.manifest.tables.map((t) => [t.name, `${t.rows}:${t.sha256}`]));
 }
 
+/** Rows and bytes per table: what two dumps of the same data share in any row order. */
+export function tableSizes(result: DumpResult): Record<string, string> {
+  return Object.fromEntries(result.manifest.tables.map((t) => [t.name, `${t.rows}:${t.bytes}`]));
+}
+
 /**
  * Row-for-row digest of every dumped table computed by the server itself
  * (record output, ordered by key), independent of the dump's own rendering.
