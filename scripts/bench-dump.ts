@@ -1,9 +1,17 @@
 /**
- * npm run bench:dump -- [--rows N] [--admin-url postgres://...]
- * Dump and load times of lib/dump against pg_dump -Fd -j2 / pg_restore -j2 at
- * the same gzip level, in the same run, on generated rows; and peak RSS.
- * Each side runs in its own process so its peak RSS is its own
- * (GNU time's %M for every process).
+ * npm run bench:dump -- [--scale N | --source-url postgres://...] [--runs R] [--admin-url postgres://...]
+ *
+ * Dump and load times of lib/dump against pg_dump / pg_restore at the same
+ * gzip level, on the generator's data (`npm run seed`; scale 1000 ≈ 1 GB),
+ * in the same run, as ratios:
+ *   dump                 ours (2 connections)  vs  pg_dump -Fd -j2
+ *   load, one transaction ours                  vs  pg_restore --single-transaction
+ *   load, 2 connections  ours --jobs 2          vs  pg_restore -j2
+ * Each side runs in its own process, so its peak RSS is its own (GNU time's
+ * %M). The runs alternate ours and theirs, so noise on the machine falls on
+ * both; the ratio of each run and the median are printed.
+ * --source-url uses an already seeded database (left as it is) instead of
+ * seeding a new one.
  */
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -11,17 +19,20 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import postgres from "postgres";
-import { migrateDatabase, openDatabase } from "@/db/client";
+import { openDatabase } from "@/db/client";
 import { loadDumpArchive } from "@/lib/dump/load";
 import { writeDumpArchive } from "@/lib/dump/write";
 
 const { values } = parseArgs({
   options: {
-    rows: { type: "string", default: "1000000" },
+    scale: { type: "string", default: "1000" },
+    "source-url": { type: "string" },
+    runs: { type: "string", default: "2" },
     "admin-url": { type: "string", default: "postgres://postgres@127.0.0.1:5432/postgres" },
     child: { type: "string" },
     url: { type: "string" },
     file: { type: "string" },
+    jobs: { type: "string", default: "1" },
   },
 });
 const LEVEL = 6;
@@ -36,7 +47,7 @@ if (values.child) {
       compressionLevel: LEVEL,
     });
   } else {
-    await loadDumpArchive(handle, values.file!);
+    await loadDumpArchive(handle, values.file!, { jobs: Number(values.jobs) });
   }
   const ms = performance.now() - started;
   await handle.close();
@@ -44,107 +55,119 @@ if (values.child) {
   process.exit(0);
 }
 
-const rows = Number(values.rows);
 const admin = postgres(values["admin-url"], { max: 1, onnotice: () => {} });
 const dbUrl = (name: string) => {
   const url = new URL(values["admin-url"]);
   url.pathname = "/" + name;
   return url.toString();
 };
-const names = {
-  source: "liftoff_bench_src",
-  ours: "liftoff_bench_ours",
-  theirs: "liftoff_bench_pg",
+const targets = ["liftoff_bench_ours", "liftoff_bench_pg"];
+const dropTargets = async () => {
+  for (const name of targets) await admin.unsafe(`drop database if exists ${name} with (force)`);
 };
-for (const name of Object.values(names))
-  await admin.unsafe(`drop database if exists ${name} with (force)`);
-await admin.unsafe(`create database ${names.source}`);
+const freshTargets = async () => {
+  await dropTargets();
+  for (const name of targets) await admin.unsafe(`create database ${name}`);
+};
+const tsx = path.join(import.meta.dirname, "..", "node_modules", ".bin", "tsx");
 
-console.log(`Generating ${rows.toLocaleString()} rows…`);
-const source = await openDatabase({ databaseUrl: dbUrl(names.source), maxConnections: 2 });
-await migrateDatabase(source);
-const sql = source.raw as postgres.Sql;
-await sql.unsafe(
-  `insert into users (email, name, password_hash) select 'user' || g || '@example.com', 'User ' || g, md5(g::text) from generate_series(1, 1000) g`,
-);
-await sql.unsafe(`insert into audit_log (actor_id, action, target_type, target_id, details, created_at)
-  select 1 + g % 1000, 'card.update', 'card', g::text, jsonb_build_object('field', 'name', 'note', 'tab\there, back\\slash', 'n', g), now() - g * interval '1 second'
-  from generate_series(1, ${Math.ceil(rows * 0.6)}) g`);
-await sql.unsafe(`insert into view_log (user_id, model, model_id, duration_ms, viewed_at)
-  select 1 + g % 1000, 'card', g % 5000, (g % 100000) / 7.0, now() - g * interval '1 second'
-  from generate_series(1, ${Math.floor(rows * 0.4) - 1000}) g`);
-await sql.unsafe("vacuum analyze");
-await source.close();
+let sourceUrl = values["source-url"];
+const seeded = !sourceUrl;
+if (!sourceUrl) {
+  const name = "liftoff_bench_src";
+  await admin.unsafe(`drop database if exists ${name} with (force)`);
+  await admin.unsafe(`create database ${name}`);
+  sourceUrl = dbUrl(name);
+  console.log(`Seeding the generator's data at scale ${values.scale}…`);
+  const seed = spawnSync(
+    tsx,
+    [path.join(import.meta.dirname, "seed.ts"), "--scale", values.scale],
+    {
+      env: { ...process.env, DATABASE_URL: sourceUrl, LIFTOFF_LOG_LEVEL: "silent" },
+      stdio: ["ignore", "ignore", "inherit"],
+    },
+  );
+  if (seed.status !== 0) throw new Error("seeding failed");
+}
+const source = postgres(sourceUrl, { max: 1, onnotice: () => {} });
+await source.unsafe("vacuum analyze");
+const [sized] = await source<{ size: string }[]>`
+  select pg_size_pretty(pg_database_size(current_database())) as size`;
+const size = sized!.size;
+await source.end();
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "liftoff-bench-"));
 const archive = path.join(dir, "ours.tar");
 const pgDir = path.join(dir, "pg_dump");
 
+interface Timed {
+  seconds: number;
+  rssMb: number;
+}
 /** Runs a command under GNU time: wall seconds and peak RSS in MB. */
-function timed(
-  command: string,
-  args: string[],
-): { seconds: number; rssMb: number; stdout: string } {
+function timed(command: string, args: string[]): Timed {
   const result = spawnSync("/usr/bin/time", ["-f", "%e %M", command, ...args], {
     encoding: "utf8",
   });
   if (result.status !== 0) throw new Error(`${command} failed: ${result.stderr}`);
   const [seconds, kb] = result.stderr.trim().split("\n").at(-1)!.split(" ").map(Number);
-  return { seconds: seconds!, rssMb: kb! / 1024, stdout: result.stdout };
+  return { seconds: seconds!, rssMb: kb! / 1024 };
 }
-const self = [
-  path.join(import.meta.dirname, "..", "node_modules", ".bin", "tsx"),
-  import.meta.filename,
-];
+const ours = (...args: string[]) => timed(tsx, [import.meta.filename, "--child", ...args]);
 
-const ourDump = timed(self[0]!, [
-  self[1]!,
-  "--child",
-  "dump",
-  "--url",
-  dbUrl(names.source),
-  "--file",
-  archive,
-]);
-const theirDump = timed("pg_dump", ["-Fd", "-j2", `-Z${LEVEL}`, "-f", pgDir, dbUrl(names.source)]);
-await admin.unsafe(`create database ${names.ours}`);
-await admin.unsafe(`create database ${names.theirs}`);
-const ourLoad = timed(self[0]!, [
-  self[1]!,
-  "--child",
-  "load",
-  "--url",
-  dbUrl(names.ours),
-  "--file",
-  archive,
-]);
-const theirLoad = timed("pg_restore", ["-j2", "-d", dbUrl(names.theirs), pgDir]);
+const rows: Record<string, { ours: Timed; theirs: Timed }[]> = {
+  "dump (2 connections)": [],
+  "load, one transaction": [],
+  "load, 2 connections": [],
+};
+const runs = Number(values.runs);
+for (let run = 0; run < runs; run++) {
+  fs.rmSync(archive, { force: true });
+  fs.rmSync(pgDir, { recursive: true, force: true });
+  rows["dump (2 connections)"]!.push({
+    ours: ours("dump", "--url", sourceUrl, "--file", archive),
+    theirs: timed("pg_dump", ["-Fd", "-j2", `-Z${LEVEL}`, "-f", pgDir, sourceUrl]),
+  });
+  await freshTargets();
+  rows["load, one transaction"]!.push({
+    ours: ours("load", "--url", dbUrl(targets[0]!), "--file", archive),
+    theirs: timed("pg_restore", ["--single-transaction", "-d", dbUrl(targets[1]!), pgDir]),
+  });
+  await freshTargets();
+  rows["load, 2 connections"]!.push({
+    ours: ours("load", "--jobs", "2", "--url", dbUrl(targets[0]!), "--file", archive),
+    theirs: timed("pg_restore", ["-j2", "-d", dbUrl(targets[1]!), pgDir]),
+  });
+}
 
-const size = (p: string): number =>
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const sizeOf = (p: string): number =>
   fs.statSync(p).isDirectory()
-    ? fs.readdirSync(p).reduce((n, f) => n + size(path.join(p, f)), 0)
+    ? fs.readdirSync(p).reduce((n, f) => n + sizeOf(path.join(p, f)), 0)
     : fs.statSync(p).size;
-const row = (
-  label: string,
-  ours: { seconds: number; rssMb: number },
-  theirs: { seconds: number; rssMb: number },
-) =>
+console.log(
+  `\nsource: ${seeded ? `generator scale ${values.scale}, ` : ""}database ${size}; gzip level ${LEVEL}; ${runs} run(s), ours and theirs alternating; ${os.cpus().length} cores`,
+);
+console.log(
+  `archive: ours ${(sizeOf(archive) / 1e6).toFixed(1)} MB, pg_dump ${(sizeOf(pgDir) / 1e6).toFixed(1)} MB`,
+);
+for (const [label, results] of Object.entries(rows)) {
+  const ratios = results.map((r) => r.ours.seconds / r.theirs.seconds);
+  const each = results
+    .map(
+      (r) =>
+        `${r.ours.seconds.toFixed(1)}/${r.theirs.seconds.toFixed(1)} s (RSS ${r.ours.rssMb.toFixed(0)}/${r.theirs.rssMb.toFixed(0)} MB)`,
+    )
+    .join(", ");
   console.log(
-    `${label.padEnd(6)} ours ${ours.seconds.toFixed(2)} s (peak RSS ${ours.rssMb.toFixed(0)} MB)  pg ${theirs.seconds.toFixed(2)} s (peak RSS ${theirs.rssMb.toFixed(0)} MB)  ratio ${(ours.seconds / theirs.seconds).toFixed(2)}`,
+    `${label.padEnd(22)} ours/theirs ${each}  ratio median ${median(ratios).toFixed(2)} [${ratios.map((x) => x.toFixed(2)).join(", ")}]`,
   );
-console.log(`rows: ${rows.toLocaleString()}, gzip level ${LEVEL}, 2 workers each`);
-row("dump", ourDump, theirDump);
-row("load", ourLoad, theirLoad);
-console.log(
-  `size   ours ${(size(archive) / 1e6).toFixed(1)} MB  pg_dump ${(size(pgDir) / 1e6).toFixed(1)} MB`,
-);
-const inProcess = (r: { stdout: string }) =>
-  ((JSON.parse(r.stdout.trim().split("\n").at(-1)!) as { ms: number }).ms / 1000).toFixed(2);
-console.log(
-  `ours in-process (without Node/tsx start-up): dump ${inProcess(ourDump)} s, load ${inProcess(ourLoad)} s (load includes its verification pass)`,
-);
+}
 
-for (const name of Object.values(names))
-  await admin.unsafe(`drop database if exists ${name} with (force)`);
+await dropTargets();
+if (seeded) await admin.unsafe(`drop database if exists liftoff_bench_src with (force)`);
 await admin.end();
 fs.rmSync(dir, { recursive: true, force: true });

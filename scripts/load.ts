@@ -1,7 +1,8 @@
 /**
- * npm run load -- FILE [--database-url URL]
+ * npm run load -- FILE [--database-url URL] [--jobs N]
  * Verifies a dump archive, then restores it into an empty database (the app's,
- * or URL) in one transaction. Exit codes: 0 loaded, 1 failed, 2 usage,
+ * or URL) in one transaction; with --jobs N (PostgreSQL) on N connections, as
+ * pg_restore -j does, undoing its work if it fails. Exit codes: 0 loaded, 1 failed, 2 usage,
  * 3 archive refused, 4 target database not empty.
  */
 import { parseArgs } from "node:util";
@@ -12,12 +13,16 @@ import { verifyDumpArchive } from "@/lib/dump/verify";
 import { instanceSecretKey } from "@/lib/secrets/key";
 import { fail, percent, progressLine, usage } from "./dump-cli";
 
-const help = "Usage: npm run load -- FILE [--database-url postgres://...]";
+const help = "Usage: npm run load -- FILE [--database-url postgres://...] [--jobs N]";
 let parsed;
 try {
   parsed = parseArgs({
     allowPositionals: true,
-    options: { "database-url": { type: "string" }, help: { type: "boolean", default: false } },
+    options: {
+      "database-url": { type: "string" },
+      jobs: { type: "string", default: "1" },
+      help: { type: "boolean", default: false },
+    },
   });
 } catch (error) {
   usage(help, (error as Error).message);
@@ -28,18 +33,24 @@ const file = parsed.positionals[0]!;
 const url = parsed.values["database-url"];
 if (url !== undefined && !/^postgres(ql)?:\/\//.test(url))
   usage(help, "--database-url must be a postgres:// URL.");
+const jobs = Number(parsed.values.jobs);
+if (!Number.isInteger(jobs) || jobs < 1 || jobs > 16)
+  usage(help, "--jobs must be a whole number from 1 to 16.");
 
 try {
   const progress = progressLine();
   progress.update("verifying…");
   const verified = await verifyDumpArchive(file);
   const handle = await openDatabase(
-    url ? { databaseUrl: url, maxConnections: 1 } : appDatabaseOptions(),
+    url
+      ? { databaseUrl: url, maxConnections: jobs }
+      : { ...appDatabaseOptions(), maxConnections: jobs },
   );
   try {
     const started = Date.now();
     const report = await loadDumpArchive(handle, file, {
       verified,
+      jobs,
       onProgress: (p) =>
         progress.update(
           `load ${percent(p.rowsDone, p.rowsTotal)}  ${p.rowsDone.toLocaleString()} of ${p.rowsTotal.toLocaleString()} rows`,

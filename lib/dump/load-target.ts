@@ -43,7 +43,7 @@ function pgliteTarget(tx: Transaction): LoadTarget {
  * 3.4.9 never settled a COPY the server rejected (issue #1173);
  * patches/postgres+3.4.9.patch fixes it.
  */
-function postgresTarget(tx: postgres.TransactionSql): LoadTarget {
+export function postgresTarget(tx: postgres.TransactionSql | postgres.ReservedSql): LoadTarget {
   return {
     query: async (q) => (await tx.unsafe(q).values()) as (string | null)[][],
     exec: async (statement) => {

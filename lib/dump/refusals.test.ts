@@ -3,6 +3,7 @@ import path from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { users } from "@/db/schema";
+import type { Engine } from "@/db/client";
 import { createTestDatabase, testEngines, type TestDatabase } from "@/lib/testing/engines";
 import { existingContent } from "./catalog";
 import { ArchiveRefusal } from "./errors";
@@ -42,7 +43,18 @@ function editManifest(entries: Entry[], edit: (m: DumpManifest) => void): Entry[
   });
 }
 
-describe.each(testEngines())("archive refusals [%s]", (engine) => {
+// PostgreSQL also loads on two connections (jobs 2): a refusal found mid-way
+// must then undo what the load had created, since there is no one rollback.
+const cases = testEngines().flatMap((engine): { engine: Engine; jobs: number }[] =>
+  engine === "postgres"
+    ? [
+        { engine, jobs: 1 },
+        { engine, jobs: 2 },
+      ]
+    : [{ engine, jobs: 1 }],
+);
+
+describe.each(cases)("archive refusals [$engine, jobs $jobs]", ({ engine, jobs }) => {
   let source: TestDatabase;
   const dir = tempDir();
   const good = path.join(dir, "good.tar");
@@ -62,7 +74,7 @@ describe.each(testEngines())("archive refusals [%s]", (engine) => {
     fs.writeFileSync(file, bytes);
     const target = await createTestDatabase(engine, { migrate: false });
     try {
-      const error = await loadDumpArchive(target, file).then(
+      const error = await loadDumpArchive(target, file, { jobs }).then(
         () => null,
         (e: unknown) => e,
       );
@@ -70,8 +82,15 @@ describe.each(testEngines())("archive refusals [%s]", (engine) => {
       expect((error as ArchiveRefusal).code).toBe(code);
       expect((error as ArchiveRefusal).message).toMatch(message);
       // Untouched: not a table, not a migration record.
-      const untouched = await withLoadTransaction(target, (t) => existingContent(t.query));
-      expect(untouched).toEqual([]);
+      const untouched = await withLoadTransaction(target, async (t) => ({
+        content: await existingContent(t.query),
+        schemas: (
+          await t.query(
+            "select nspname::text from pg_namespace where nspname not like 'pg\\_%' and nspname <> 'information_schema' order by 1",
+          )
+        ).map((r) => r[0]),
+      }));
+      expect(untouched).toEqual({ content: [], schemas: ["public"] });
     } finally {
       await target.drop();
     }
@@ -158,7 +177,7 @@ describe.each(testEngines())("archive refusals [%s]", (engine) => {
       await target.db
         .insert(users)
         .values({ email: "keep@example.com", name: "keep", passwordHash: "x" });
-      await expect(loadDumpArchive(target, good)).rejects.toMatchObject({
+      await expect(loadDumpArchive(target, good, { jobs })).rejects.toMatchObject({
         code: "target_not_empty",
         message: expect.stringMatching(
           /The target database is not empty \(it has public\./,

@@ -5,7 +5,9 @@ import type { ArchiveRestorer } from "./restorer";
 
 /**
  * The store's restore: the dump loader verifies every checksum and loads the
- * archive into the fresh target in one transaction; then the target gets what
+ * archive into the fresh target, on PostgreSQL over two connections (the
+ * restore is part of the instance's read-only window; a failure drops what
+ * it created, so a retry finds the target empty again); then the target gets what
  * any Liftoff database has on start (newer migrations, the read-only guard),
  * so a cloud instance can start on it as it is.
  */
@@ -16,7 +18,7 @@ export const restoreWithDumpLoader: ArchiveRestorer = async (archivePath, target
       : { pgliteDir: target.dir },
   );
   try {
-    const report = await loadDumpArchive(handle, archivePath);
+    const report = await loadDumpArchive(handle, archivePath, { jobs: 2 });
     await prepareDatabase(handle);
     return { tables: Object.fromEntries(report.tables.map((t) => [t.name, t.rows])) };
   } finally {

@@ -1,0 +1,45 @@
+import path from "node:path";
+import fc from "fast-check";
+import type postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { users } from "@/db/schema";
+import { createTestDatabase, testEngines, type TestDatabase } from "@/lib/testing/engines";
+import { loadDumpArchive } from "./load";
+import { codeMigrations } from "./migrations";
+import { dataset, dumpToFile, insertDataset, serverDigests, tempDir } from "./testing/fixtures";
+
+describe.skipIf(!testEngines().includes("postgres"))("load on two connections", () => {
+  let source: TestDatabase;
+  const dir = tempDir();
+  const file = path.join(dir, "archive.tar");
+  beforeAll(async () => {
+    source = await createTestDatabase("postgres");
+    await insertDataset(source, fc.sample(dataset, { numRuns: 1, seed: 7 })[0]!);
+    // Tiny files: tables span several, interleaved in the archive.
+    await dumpToFile(source, file, { chunkBytes: 64, batchRows: 2 });
+  });
+  afterAll(async () => {
+    await source.drop();
+  });
+
+  it("loads what one transaction loads, records the migrations last, and takes new rows", async () => {
+    const target = await createTestDatabase("postgres", { migrate: false });
+    try {
+      const progress: number[] = [];
+      const report = await loadDumpArchive(target, file, {
+        jobs: 2,
+        onProgress: (p) => progress.push(p.rowsDone),
+      });
+      expect(await serverDigests(target)).toEqual(await serverDigests(source));
+      expect(report.tables.reduce((n, t) => n + t.rows, 0)).toBe(progress.at(-1));
+      const recorded = await (target.raw as postgres.Sql)<{ n: string }[]>`
+        select count(*)::text as n from drizzle.__drizzle_migrations`;
+      expect(Number(recorded[0]!.n)).toBe(codeMigrations().length);
+      await target.db
+        .insert(users)
+        .values({ email: "after@example.com", name: "after", passwordHash: "x" });
+    } finally {
+      await target.drop();
+    }
+  });
+});

@@ -1,0 +1,170 @@
+import { existingContent, tableShapes } from "./catalog";
+import { ArchiveRefusal } from "./errors";
+import { loadDataFile } from "./load-file";
+import type { LoadTarget } from "./load-target";
+import type { DumpManifest, ManifestTable } from "./manifest";
+import { migrationsTableDdl, recordMigrationSql, type CodeMigration } from "./migrations";
+import { archiveEntries, type ArchiveSource } from "./read-archive";
+import { setSequenceSql } from "./restore-sql";
+import { qualified } from "./tables";
+import { checkTally, type ArchiveTally, type VerifiedArchive } from "./verify";
+
+/*
+ * The steps of a load, shared by the one-transaction load (load.ts) and the
+ * load on several connections (load-parallel.ts).
+ */
+
+export interface LoadProgress {
+  rowsDone: number;
+  rowsTotal: number;
+}
+
+export interface LoadReport {
+  verified: VerifiedArchive;
+  /** Rows per table as counted in the target after the load. */
+  tables: { name: string; rows: number }[];
+  /** Migrations newer than the archive, applied after its data. */
+  migrationsApplied: string[];
+}
+
+/** What a load works from: the verified manifest and the data files it lists. */
+export interface LoadPlan {
+  verified: VerifiedArchive;
+  /** The manifest's bytes when they were read from the archive's end before the data. */
+  tail: Buffer | null;
+  byPath: Map<string, { table: ManifestTable; file: ManifestTable["files"][number] }>;
+  progress: LoadProgress;
+  onProgress?: (progress: LoadProgress) => void;
+}
+
+async function applyMigrations(
+  target: LoadTarget,
+  migrations: CodeMigration[],
+  record = true,
+): Promise<void> {
+  for (const migration of migrations) {
+    for (const statement of migration.statements) {
+      if (statement.trim()) await target.exec(statement);
+    }
+    if (record) await target.exec(recordMigrationSql(migration));
+  }
+}
+
+/**
+ * Refuses a target that is not empty, then creates the archive's schema from
+ * this code's migrations and checks that it holds every archived column.
+ * `record: false` leaves the migrations unrecorded, so that the app will not
+ * start on the database until `finishTarget` records them.
+ */
+export async function prepareTarget(
+  target: LoadTarget,
+  manifest: DumpManifest,
+  migrations: VerifiedArchive["migrations"],
+  { record }: { record: boolean },
+): Promise<void> {
+  const found = await existingContent(target.query);
+  if (found.length > 0) {
+    throw new ArchiveRefusal(
+      "target_not_empty",
+      `The target database is not empty (it has ${found.slice(0, 3).join(", ")}${found.length > 3 ? ", …" : ""}). Load into an empty database.`,
+    );
+  }
+  for (const statement of migrationsTableDdl) await target.exec(statement);
+  await applyMigrations(target, migrations.before, record);
+  const allTables = [
+    ...manifest.tables.map((t) => t.name),
+    ...manifest.excludedTables.map((t) => t.name),
+  ];
+  // Rows a migration inserted are replaced by the archive's own.
+  await target.exec(`truncate ${allTables.map(qualified).join(", ")}`);
+  const shapes = await tableShapes(
+    target.query,
+    manifest.tables.map((t) => t.name),
+  );
+  for (const table of manifest.tables) {
+    const columns = new Set(shapes.find((s) => s.name === table.name)!.columns.map((c) => c.name));
+    const missing = table.columns.filter((c) => !columns.has(c));
+    if (missing.length) {
+      throw new ArchiveRefusal(
+        "schema_mismatch",
+        `Table ${table.name} in the archive has columns the schema at ${manifest.schema.migrationId} lacks: ${missing.join(", ")}.`,
+      );
+    }
+  }
+}
+
+/**
+ * Every data file of the archive, in order, to `load`; the other entries are
+ * tallied. Files are checked one by one as they load (see loadDataFile).
+ */
+export async function forEachDataFile(
+  source: ArchiveSource,
+  plan: LoadPlan,
+  tally: ArchiveTally,
+  load: (
+    listed: NonNullable<ReturnType<LoadPlan["byPath"]["get"]>>,
+    compressed: Buffer,
+  ) => Promise<void>,
+): Promise<void> {
+  for await (const entry of archiveEntries(source)) {
+    if (entry.kind !== "data") {
+      tally.other(entry);
+      continue;
+    }
+    const listed = plan.byPath.get(entry.name);
+    if (!listed) throw new ArchiveRefusal("malformed", `Data file ${entry.name} is not listed.`);
+    await load(listed, entry.data);
+  }
+}
+
+/** Loads one listed data file through `target` and reports progress. */
+export async function loadListedFile(
+  target: LoadTarget,
+  plan: LoadPlan,
+  tally: ArchiveTally,
+  listed: NonNullable<ReturnType<LoadPlan["byPath"]["get"]>>,
+  compressed: Buffer,
+): Promise<void> {
+  const rows = await loadDataFile(target, listed.table, listed.file, compressed, tally);
+  plan.progress.rowsDone += rows;
+  plan.onProgress?.({ ...plan.progress });
+}
+
+/**
+ * After the data: the archive as a whole against its manifest, the
+ * sequences, the row counts, and any newer migrations.
+ */
+export async function finishTarget(
+  target: LoadTarget,
+  plan: LoadPlan,
+  tally: ArchiveTally,
+  { recordBefore }: { recordBefore: boolean },
+): Promise<LoadReport> {
+  const { manifest, migrations } = plan.verified;
+  if (plan.tail && !tally.manifestData?.equals(plan.tail)) {
+    throw new ArchiveRefusal("malformed", "The archive changed while it was loaded.");
+  }
+  checkTally(manifest, tally);
+  for (const sequence of manifest.sequences) await target.exec(setSequenceSql(sequence));
+  const tables = [];
+  for (const table of manifest.tables) {
+    const counted = await target.query(`select count(*)::text from ${qualified(table.name)}`);
+    const count = counted[0]?.[0];
+    if (Number(count) !== table.rows) {
+      throw new ArchiveRefusal(
+        "count_mismatch",
+        `Table ${table.name} has ${count} rows after the load; the archive has ${table.rows}.`,
+      );
+    }
+    tables.push({ name: table.name, rows: Number(count) });
+  }
+  if (recordBefore) {
+    for (const migration of migrations.before) await target.exec(recordMigrationSql(migration));
+  }
+  await applyMigrations(target, migrations.after);
+  return {
+    verified: plan.verified,
+    tables,
+    migrationsApplied: migrations.after.map((m) => m.id),
+  };
+}
