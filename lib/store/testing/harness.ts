@@ -96,9 +96,16 @@ export async function waitForSettled(
 ): Promise<{ status: string; reason: string | null; tables: Record<string, number> | null }> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    // A PGlite restore runs on the server's event loop: meanwhile the server
+    // may close a kept-alive socket just as the next poll is sent on it
+    // (ECONNRESET). A status read is safe to repeat, so ask again.
     const response = await fetch(`${harness.api.url}/api/store/v1/migrations/${externalId}`, {
       headers: { authorization: `Bearer ${token}` },
+    }).catch((error: unknown) => {
+      if ((error as { cause?: { code?: string } }).cause?.code === "ECONNRESET") return null;
+      throw error;
     });
+    if (!response) continue;
     const body = (await response.json()) as {
       status: string;
       reason: string | null;
