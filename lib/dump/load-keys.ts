@@ -1,65 +1,85 @@
 import type { LoadTarget } from "./load-target";
 import { quoteIdent } from "./tables";
 
+interface KeyStatement {
+  /** The table's name in `public`, as the manifest names it. */
+  table: string;
+  /** What puts the key or index back. */
+  sql: string;
+}
+
 /** The schema's keys and indexes, as taken off before a load. */
 export interface KeysAndIndexes {
-  /** [table, name, definition]: keys (primary, unique, exclusion) and foreign keys. */
-  constraints: (string | null)[][];
-  /** [index, definition]: indexes no constraint owns. */
-  indexes: (string | null)[][];
+  /** Indexes, primary keys, unique and exclusion constraints: each needs only its own table. */
+  own: KeyStatement[];
+  /** Foreign keys: each needs the key it references, on another table or its own. */
+  foreign: KeyStatement[];
 }
 
 /** Takes the keys and indexes of the `public` tables off, and returns them. */
 export async function dropKeysAndIndexes(target: LoadTarget): Promise<KeysAndIndexes> {
   // Foreign keys first (they depend on the keys they reference).
   const constraints = await target.query(`
-    select conrelid::regclass::text, conname::text, pg_get_constraintdef(oid)
-    from pg_constraint
+    select conrelid::regclass::text, conname::text, pg_get_constraintdef(k.oid),
+           c.relname::text, (contype = 'f')::text
+    from pg_constraint k join pg_class c on c.oid = k.conrelid
     where connamespace = 'public'::regnamespace and contype in ('f', 'p', 'u', 'x')
     order by contype = 'f' desc, 1, 2`);
+  // Indexes that no constraint owns.
   const indexes = await target.query(`
-    select i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+    select i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), c.relname::text
     from pg_index i join pg_class c on c.oid = i.indrelid
     where c.relnamespace = 'public'::regnamespace
       and not exists (select from pg_constraint k where k.conindid = i.indexrelid)
     order by 1`);
+  const keys: KeysAndIndexes = { own: [], foreign: [] };
   for (const [table, name] of constraints) {
     await target.exec(`alter table ${table} drop constraint ${quoteIdent(name!)}`);
   }
   for (const [index] of indexes) await target.exec(`drop index ${index}`);
-  return { constraints, indexes };
+  for (const [, definition, table] of indexes) keys.own.push({ table: table!, sql: definition! });
+  for (const [qualifiedTable, name, definition, table, foreign] of constraints) {
+    const statement = {
+      table: table!,
+      sql: `alter table ${qualifiedTable} add constraint ${quoteIdent(name!)} ${definition}`,
+    };
+    (foreign === "true" ? keys.foreign : keys.own).push(statement);
+  }
+  return keys;
 }
 
 /** Runs every statement once, each target taking the next as soon as it is free. */
-async function spread(targets: LoadTarget[], statements: string[]): Promise<void> {
+async function spread(targets: LoadTarget[], statements: KeyStatement[]): Promise<void> {
   const queue = [...statements];
   await Promise.all(
     targets.map(async (target) => {
       for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-        await target.exec(next);
+        await target.exec(next.sql);
       }
     }),
   );
 }
 
+/** A table's own indexes and keys (indexes first, as `own` lists them), to put back once its rows are in. */
+export function ownKeysOf(keys: KeysAndIndexes, table: string): string[] {
+  return keys.own.filter((k) => k.table === table).map((k) => k.sql);
+}
+
 /**
- * Puts keys and indexes back: indexes, then keys, then the foreign keys that
- * reference them, each step spread over `targets` (one, or several
- * connections of a parallel load).
+ * Puts keys and indexes back: the tables' own (except those of `done`
+ * tables, already back), then the foreign keys that reference them, each
+ * step spread over `targets` (one, or several connections of a parallel load).
  */
 export async function restoreKeysAndIndexes(
   targets: LoadTarget[],
-  { constraints, indexes }: KeysAndIndexes,
+  keys: KeysAndIndexes,
+  done: ReadonlySet<string> = new Set(),
 ): Promise<void> {
-  const add = ([table, name, definition]: (string | null)[]) =>
-    `alter table ${table} add constraint ${quoteIdent(name!)} ${definition}`;
-  const isForeign = (c: (string | null)[]) => c[2]!.startsWith("FOREIGN KEY");
   await spread(
     targets,
-    indexes.map(([, definition]) => definition!),
+    keys.own.filter((k) => !done.has(k.table)),
   );
-  await spread(targets, constraints.filter((c) => !isForeign(c)).map(add));
-  await spread(targets, constraints.filter(isForeign).map(add));
+  await spread(targets, keys.foreign);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type postgres from "postgres";
-import { dropKeysAndIndexes, restoreKeysAndIndexes } from "./load-keys";
+import { dropKeysAndIndexes, ownKeysOf, restoreKeysAndIndexes } from "./load-keys";
 import { postgresTarget, type LoadTarget } from "./load-target";
 import {
   finishTarget,
@@ -29,8 +29,10 @@ async function inTransaction<T>(target: LoadTarget, fn: () => Promise<T>): Promi
 
 /**
  * One connection's share of the data: the tables given to it, loaded in one
- * transaction of its own, file after file in archive order. At most a few
- * files wait their turn, so memory stays bounded.
+ * transaction of its own, file after file in archive order, each table's own
+ * indexes and keys built as soon as its last file is in (while the other
+ * connections go on loading, as pg_restore -j overlaps them). At most a few
+ * compressed files wait their turn, so memory stays bounded.
  */
 class Lane {
   assignedBytes = 0;
@@ -63,7 +65,7 @@ class Lane {
     run.catch((error: unknown) => (this.failure ??= { error }));
     this.last = run.catch(() => {});
     this.queued.push(run);
-    if (this.queued.length > 2) await this.queued.shift();
+    if (this.queued.length > 8) await this.queued.shift();
   }
 
   async commit(): Promise<void> {
@@ -131,6 +133,8 @@ export async function loadInParallel(
     try {
       const tally = new ArchiveTally();
       const lanes = targets.map((target) => new Lane(target));
+      const filesLeft = new Map(manifest.tables.map((t) => [t.name, t.files.length]));
+      const keysBack = new Set<string>();
       try {
         await forEachDataFile(source, plan, tally, async (listed, compressed) => {
           const name = listed.table.name;
@@ -143,13 +147,22 @@ export async function loadInParallel(
           await chosen.enqueue(() =>
             loadListedFile(chosen.target, plan, tally, listed, compressed),
           );
+          const left = filesLeft.get(name)! - 1;
+          filesLeft.set(name, left);
+          if (left === 0) {
+            keysBack.add(name);
+            for (const statement of ownKeysOf(keys, name)) {
+              await chosen.enqueue(() => chosen.target.exec(statement));
+            }
+          }
         });
         for (const lane of lanes) await lane.commit();
       } catch (error) {
         await Promise.all(lanes.map((lane) => lane.target.exec("rollback").catch(() => {})));
         throw error;
       }
-      await restoreKeysAndIndexes(targets, keys);
+      // The rest: tables with no data file, and the foreign keys.
+      await restoreKeysAndIndexes(targets, keys, keysBack);
       return await inTransaction(main, () =>
         finishTarget(main, plan, tally, { recordBefore: true }),
       );

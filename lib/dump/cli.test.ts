@@ -1,0 +1,97 @@
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, testEngines } from "@/lib/testing/engines";
+
+/**
+ * The dump, verify and load commands as a script runs them: exit codes
+ * (0 done, 2 usage, 3 refused, 4 target not empty) and what they print.
+ * The instance is an embedded database in a folder of its own.
+ */
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "liftoff-dump-cli-"));
+const instance = path.join(tmp, "instance");
+const archive = path.join(tmp, "instance.tar");
+
+function run(script: string, args: string[], dataDir = instance) {
+  const result = spawnSync("node_modules/.bin/tsx", [`scripts/${script}.ts`, ...args], {
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      LIFTOFF_DATA_DIR: dataDir,
+      DATABASE_URL: "",
+      LIFTOFF_LOG_LEVEL: "silent",
+    },
+  });
+  return { status: result.status, output: result.stdout + result.stderr };
+}
+
+describe("npm run dump / verify / load", () => {
+  beforeAll(() => {
+    const seeded = run("seed", ["--scale", "0.02"]);
+    expect(seeded.status, seeded.output).toBe(0);
+  });
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it("dumps, verifies and loads into an empty instance, then refuses a second load there", () => {
+    const dumped = run("dump", ["--out", archive]);
+    expect(dumped.status, dumped.output).toBe(0);
+    expect(fs.statSync(archive).size).toBeGreaterThan(0);
+
+    const verified = run("verify", [archive]);
+    expect(verified.status, verified.output).toBe(0);
+    expect(verified.output).toMatch(/every checksum matches/);
+
+    const copy = path.join(tmp, "copy");
+    const loaded = run("load", [archive], copy);
+    expect(loaded.status, loaded.output).toBe(0);
+    expect(loaded.output).toMatch(/Loaded .* into pglite/);
+    expect(loaded.output).toMatch(/cards\s+\d+ rows/);
+
+    const again = run("load", [archive], copy);
+    expect(again.status, again.output).toBe(4);
+    expect(again.output).toMatch(/Refused: The target database is not empty/);
+  });
+
+  it("refuses a damaged archive with exit code 3, before loading anything", () => {
+    const bytes = fs.readFileSync(archive);
+    // A byte in the middle of the data, well past the first headers.
+    bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
+    const damaged = path.join(tmp, "damaged.tar");
+    fs.writeFileSync(damaged, bytes);
+    const verified = run("verify", [damaged]);
+    expect(verified.status, verified.output).toBe(3);
+    expect(verified.output).toMatch(/^Refused: /m);
+    const target = path.join(tmp, "untouched");
+    const loaded = run("load", [damaged], target);
+    expect(loaded.status, loaded.output).toBe(3);
+    expect(fs.existsSync(path.join(target, "pglite"))).toBe(false);
+  });
+
+  it("exits with 2 and says why on a bad argument", () => {
+    const noFile = run("load", []);
+    expect(noFile.status).toBe(2);
+    expect(noFile.output).toMatch(/Give exactly one archive file/);
+    const badJobs = run("load", [archive, "--jobs", "0"]);
+    expect(badJobs.status).toBe(2);
+    expect(badJobs.output).toMatch(/--jobs must be a whole number from 1 to 16/);
+    const badUrl = run("load", [archive, "--database-url", "mysql://x"]);
+    expect(badUrl.status).toBe(2);
+    expect(badUrl.output).toMatch(/--database-url must be a postgres:\/\/ URL/);
+  });
+
+  it.skipIf(!testEngines().includes("postgres"))(
+    "loads into PostgreSQL on two connections",
+    async () => {
+      const target = await createTestDatabase("postgres", { migrate: false });
+      try {
+        const loaded = run("load", [archive, "--database-url", target.url!, "--jobs", "2"]);
+        expect(loaded.status, loaded.output).toBe(0);
+        expect(loaded.output).toMatch(/Loaded .* into postgres/);
+      } finally {
+        await target.drop();
+      }
+    },
+  );
+});
