@@ -48,16 +48,26 @@ export async function dropKeysAndIndexes(target: LoadTarget): Promise<KeysAndInd
   return keys;
 }
 
-/** Runs every statement once, each target taking the next as soon as it is free. */
+/**
+ * Runs every statement once, each target taking the next as soon as it is
+ * free. After a failure no target takes another, and the failure is thrown
+ * once every statement under way has ended (the caller may then undo).
+ */
 async function spread(targets: LoadTarget[], statements: KeyStatement[]): Promise<void> {
   const queue = [...statements];
-  await Promise.all(
+  let failed = false;
+  const results = await Promise.allSettled(
     targets.map(async (target) => {
-      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-        await target.exec(next.sql);
+      for (let next = queue.shift(); next !== undefined && !failed; next = queue.shift()) {
+        await target.exec(next.sql).catch((error: unknown) => {
+          failed = true;
+          throw error;
+        });
       }
     }),
   );
+  const failure = results.find((r) => r.status === "rejected");
+  if (failure) throw failure.reason;
 }
 
 /** A table's own indexes and keys (indexes first, as `own` lists them), to put back once its rows are in. */

@@ -42,4 +42,37 @@ describe.skipIf(!testEngines().includes("postgres"))("load on two connections", 
       await target.drop();
     }
   });
+
+  it("undoes everything when a key cannot be rebuilt mid-way, on one connection or two", async () => {
+    // An archive that is sound in itself but holds a duplicate key: the source
+    // lost its primary key, then got a second row with an id already taken.
+    const broken = await createTestDatabase("postgres");
+    const brokenFile = path.join(dir, "duplicate-key.tar");
+    try {
+      await insertDataset(broken, fc.sample(dataset, { numRuns: 1, seed: 7 })[0]!);
+      const raw = broken.raw as postgres.Sql;
+      await raw.unsafe("alter table users drop constraint users_pkey cascade");
+      await raw.unsafe(
+        "insert into users (id, email, name, password_hash) overriding system value select id, 'twin-' || email, name, password_hash from users order by id limit 1",
+      );
+      await dumpToFile(broken, brokenFile, { chunkBytes: 64, batchRows: 2 });
+    } finally {
+      await broken.drop();
+    }
+    for (const jobs of [1, 2]) {
+      const target = await createTestDatabase("postgres", { migrate: false });
+      try {
+        await expect(loadDumpArchive(target, brokenFile, { jobs })).rejects.toThrow(
+          /could not create unique index "users_pkey"/,
+        );
+        const left = await (target.raw as postgres.Sql)<{ name: string }[]>`
+          select nspname::text || '.' || coalesce(relname::text, '') as name
+          from pg_namespace n left join pg_class c on c.relnamespace = n.oid
+          where nspname not like 'pg\\_%' and nspname <> 'information_schema'`;
+        expect(left.map((r) => r.name)).toEqual(["public."]);
+      } finally {
+        await target.drop();
+      }
+    }
+  });
 });

@@ -68,8 +68,18 @@ class Lane {
     if (this.queued.length > 8) await this.queued.shift();
   }
 
+  /**
+   * After a failure anywhere: runs nothing more of its queue, and returns once
+   * the statement under way has ended, so that nothing else is sent on the
+   * connection in the middle of a COPY.
+   */
+  async stop(error: unknown): Promise<void> {
+    this.failure ??= { error };
+    await this.last.catch(() => {});
+  }
+
   async commit(): Promise<void> {
-    await Promise.all(this.queued);
+    await this.last.catch(() => {});
     if (this.failure) throw this.failure.error;
     await this.target.exec("commit");
   }
@@ -158,6 +168,7 @@ export async function loadInParallel(
         });
         for (const lane of lanes) await lane.commit();
       } catch (error) {
+        await Promise.all(lanes.map((lane) => lane.stop(error)));
         await Promise.all(lanes.map((lane) => lane.target.exec("rollback").catch(() => {})));
         throw error;
       }
