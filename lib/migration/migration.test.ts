@@ -188,6 +188,21 @@ describeEachEngine("Migrate to Cloud", (database, engine) => {
     expect(ended.state).toBe("error");
     expect(ended.error).toMatch(/Interrupted/);
   });
+
+  it("leaves alone a migration this node has opened and not yet begun to run", async () => {
+    // startMigration inserts the row, then waits for the store, then runs it:
+    // the periodic recovery may look in between, and must not end it.
+    const { db } = database();
+    const [row] = await db
+      .insert(cloudMigration)
+      .values({ state: "init", ownerNode: rig.context.nodeId, startedById: admin.id })
+      .returning();
+    await recoverMigrations(rig.context);
+    const [after] = await db.select().from(cloudMigration).where(eq(cloudMigration.id, row!.id));
+    expect(after?.state).toBe("init");
+    expect(after?.error).toBeNull();
+    await db.delete(cloudMigration).where(eq(cloudMigration.id, row!.id));
+  });
 });
 
 /** A cancelled run cleans up in the background: wait until it has. */

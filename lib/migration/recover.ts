@@ -50,7 +50,11 @@ export async function recoverMigrations(context: MigrationContext): Promise<void
 }
 
 async function ownerAlive(context: MigrationContext, row: MigrationRow): Promise<boolean> {
-  if (!row.ownerNode || row.ownerNode === context.nodeId) return false;
+  // A node id names one process (host, pid and a random part): a row this
+  // node owns is one it is running or has just opened (startMigration waits
+  // for the store before it runs the row), never one left behind.
+  if (row.ownerNode === context.nodeId) return true;
+  if (!row.ownerNode) return false;
   const [host, pid] = row.ownerNode.split(":");
   // On this host a dead process is known at once, without waiting for its heartbeat to age.
   if (host === os.hostname() && pid && !isProcessAlive(Number(pid))) return false;
