@@ -1,7 +1,8 @@
 import crypto from "node:crypto";
 import os from "node:os";
-import { sql } from "drizzle-orm";
+import { and, eq, inArray, ne, sql } from "drizzle-orm";
 import type { DatabaseHandle } from "@/db/client";
+import { isProcessAlive } from "@/db/data-dir-lock";
 import { clusterNodes } from "@/db/schema";
 import { appVersion } from "@/lib/config/version";
 import { log } from "@/lib/log";
@@ -68,6 +69,17 @@ export async function startNodeServices(
     await refreshReadOnly();
     await heartbeat();
   };
+  // A process on this host that is gone and left its row (a stop that could
+  // not finish, a crash) is known dead at once: drop it, or every check of
+  // the cluster would count it as a node that stopped answering.
+  const forgetDeadNeighbours = async () => {
+    const here = await db
+      .select({ id: clusterNodes.id, pid: clusterNodes.pid })
+      .from(clusterNodes)
+      .where(and(eq(clusterNodes.host, os.hostname()), ne(clusterNodes.id, nodeId)));
+    const dead = here.filter((n) => !isProcessAlive(n.pid)).map((n) => n.id);
+    if (dead.length) await db.delete(clusterNodes).where(inArray(clusterNodes.id, dead));
+  };
   const safely = (what: string, run: () => Promise<void>) => () => {
     run().catch((error: unknown) => log.warn({ err: error, node: nodeId }, `${what} failed`));
   };
@@ -80,6 +92,7 @@ export async function startNodeServices(
     }),
   ];
   await refresh();
+  await forgetDeadNeighbours();
   await worker.start();
   const timer = setInterval(safely("heartbeat", refresh), options.heartbeatMs ?? 5000);
   timer.unref();
