@@ -1,13 +1,10 @@
-import crypto from "node:crypto";
 import zlib from "node:zlib";
 import { countCopyRows } from "./copy-text";
 import { ArchiveRefusal } from "./errors";
 import type { LoadTarget } from "./load-target";
-import type { DumpManifest, ManifestTable } from "./manifest";
-import { checkDataFile, sha256 } from "./read-archive";
+import type { ManifestDataFile, ManifestTable } from "./manifest";
+import { checkCompressed, checkDataFile } from "./read-archive";
 import type { ArchiveTally } from "./verify";
-
-type ManifestFile = DumpManifest["tables"][number]["files"][number];
 
 const damaged = (path: string, why: string) =>
   new ArchiveRefusal(
@@ -16,42 +13,39 @@ const damaged = (path: string, why: string) =>
   );
 
 /**
+ * Decompressed pieces of this size: few enough that a piece costs little
+ * (each is a thread-pool round trip and a message to the server), small
+ * enough that a file of any size streams in bounded memory.
+ */
+const PIECE_BYTES = 1 << 20;
+
+/**
  * Loads one data file while checking it. The stored (compressed) bytes are
  * checked against the manifest before anything reaches the database; the
- * text is then decompressed as it streams into COPY and its size, checksum
- * and row count are compared once it is in. A mismatch throws, and the
- * caller's transaction rolls the rows back: nothing unverified is committed.
+ * text is then decompressed as it streams into COPY, into the table's
+ * checksum (compared once the table's last file is in), and its size and row
+ * count are compared once it is in. A mismatch throws, and the caller undoes
+ * the load: nothing unverified is kept.
  */
 export async function loadDataFile(
   target: LoadTarget,
   table: ManifestTable,
-  file: ManifestFile,
+  file: ManifestDataFile,
   compressed: Buffer,
   tally: ArchiveTally,
 ): Promise<number> {
-  const stored = { compressedBytes: compressed.length, compressedSha256: sha256(compressed) };
-  if (
-    stored.compressedBytes !== file.compressedBytes ||
-    stored.compressedSha256 !== file.compressedSha256
-  ) {
-    throw new ArchiveRefusal(
-      "damaged",
-      `Data file ${file.path} does not match its checksum in the manifest: the archive was altered or corrupted.`,
-    );
-  }
+  const stored = await checkCompressed(file, compressed);
   const tableHash = tally.startFile(file.path);
-  const hash = crypto.createHash("sha256");
   let bytes = 0;
   let rows = 0;
   let last = 0x0a;
   async function* text(): AsyncGenerator<Buffer> {
-    const gunzip = zlib.createGunzip({ chunkSize: 256 << 10 });
+    const gunzip = zlib.createGunzip({ chunkSize: PIECE_BYTES });
     gunzip.end(compressed);
     try {
       for await (const piece of gunzip as AsyncIterable<Buffer>) {
         bytes += piece.length;
         if (bytes > file.bytes) throw damaged(file.path, "it holds more than the manifest says");
-        hash.update(piece);
         tableHash.update(piece);
         rows += countCopyRows(piece);
         last = piece[piece.length - 1]!;
@@ -71,7 +65,7 @@ export async function loadDataFile(
       `Data file ${file.path} does not end with a complete row.`,
     );
   }
-  const facts = { rows, bytes, sha256: hash.digest("hex"), ...stored };
+  const facts = { rows, bytes, ...stored };
   checkDataFile(file, facts);
   tally.endFile(file.path, facts);
   return rows;

@@ -76,19 +76,15 @@ export function ownKeysOf(keys: KeysAndIndexes, table: string): string[] {
 }
 
 /**
- * Puts keys and indexes back: the tables' own (except those of `done`
- * tables, already back), then the foreign keys that reference them, each
- * step spread over `targets` (one, or several connections of a parallel load).
+ * Puts keys and indexes back: the tables' own, then the foreign keys that
+ * reference them, each step spread over `targets` (one, or several
+ * connections of a parallel load).
  */
 export async function restoreKeysAndIndexes(
   targets: LoadTarget[],
   keys: KeysAndIndexes,
-  done: ReadonlySet<string> = new Set(),
 ): Promise<void> {
-  await spread(
-    targets,
-    keys.own.filter((k) => !done.has(k.table)),
-  );
+  await spread(targets, keys.own);
   await spread(targets, keys.foreign);
 }
 

@@ -1,5 +1,10 @@
 import type postgres from "postgres";
-import { dropKeysAndIndexes, ownKeysOf, restoreKeysAndIndexes } from "./load-keys";
+import {
+  dropKeysAndIndexes,
+  ownKeysOf,
+  restoreKeysAndIndexes,
+  type KeysAndIndexes,
+} from "./load-keys";
 import { postgresTarget, type LoadTarget } from "./load-target";
 import {
   finishTarget,
@@ -27,45 +32,134 @@ async function inTransaction<T>(target: LoadTarget, fn: () => Promise<T>): Promi
   }
 }
 
+/** Statements that put a table's own keys back, released once its rows are committed. */
+class KeyWork {
+  private readonly ready: string[] = [];
+  private readonly released = new Set<string>();
+  private readonly lanes: Lane[] = [];
+
+  constructor(private readonly keys: KeysAndIndexes) {}
+
+  attach(lane: Lane): void {
+    this.lanes.push(lane);
+  }
+
+  /** `table`'s rows are in and committed: its keys may be built, by any idle connection. */
+  release(table: string): void {
+    this.released.add(table);
+    this.ready.push(...ownKeysOf(this.keys, table));
+    for (const lane of this.lanes) lane.whenIdle();
+  }
+
+  take(): string | undefined {
+    return this.ready.shift();
+  }
+
+  /** What is left once the data is in: unbuilt keys, those of tables with no data file, and the foreign keys. */
+  rest(): KeysAndIndexes {
+    const statement = (sql: string) => this.keys.own.find((k) => k.sql === sql)!;
+    return {
+      own: [
+        ...this.ready.map(statement),
+        ...this.keys.own.filter((k) => !this.released.has(k.table)),
+      ],
+      foreign: this.keys.foreign,
+    };
+  }
+}
+
 /**
- * One connection's share of the data: the tables given to it, loaded in one
- * transaction of its own, file after file in archive order, each table's own
- * indexes and keys built as soon as its last file is in (while the other
- * connections go on loading, as pg_restore -j overlaps them). At most a few
- * compressed files wait their turn, so memory stays bounded.
+ * One connection's share of the work, run in order: the tables given to it,
+ * file after file in archive order, in a transaction that empties each table
+ * first (so that COPY FREEZE may write it) and is committed as soon as every
+ * table in it has all its rows (tables dumped side by side come interleaved
+ * in the archive). With nothing to do, it builds keys of tables already
+ * committed, whichever connection loaded them, as pg_restore -j does; data
+ * comes first, so the archive keeps being read. At most a few compressed
+ * files wait their turn, so memory stays bounded.
  */
 class Lane {
   assignedBytes = 0;
-  private readonly tables = new Set<string>();
-  private last: Promise<void>;
+  /** The tables in the open transaction, and those of them still waiting for files. */
+  private readonly open = new Set<string>();
+  private readonly loading = new Set<string>();
+  private last: Promise<void> = Promise.resolve();
   private readonly queued: Promise<void>[] = [];
+  private pending = 0;
   private failure: { error: unknown } | null = null;
+  private stopped = false;
 
-  constructor(readonly target: LoadTarget) {
-    this.last = target.exec("begin").then(() => target.exec(stableOutputSettings));
+  constructor(
+    readonly target: LoadTarget,
+    private readonly keyWork: KeyWork,
+  ) {
+    keyWork.attach(this);
+  }
+
+  /** Work queued and not yet done: the lane with the least takes the next table. */
+  get backlog(): number {
+    return this.pending;
   }
 
   has(table: string): boolean {
-    return this.tables.has(table);
+    return this.loading.has(table);
   }
 
-  /** Gives this lane a table: emptied in the lane's own transaction, so COPY FREEZE may write it. */
-  take(table: string, bytes: number): Promise<void> {
-    this.tables.add(table);
+  /** Gives this lane a table, emptied in the lane's transaction (opened if need be). */
+  async take(table: string, bytes: number): Promise<void> {
+    const opening = this.open.size === 0;
+    this.open.add(table);
+    this.loading.add(table);
     this.assignedBytes += bytes;
-    return this.enqueue(() => this.target.exec(`truncate ${qualified(table)}`));
+    await this.enqueue(async () => {
+      if (opening) {
+        await this.target.exec("begin");
+        await this.target.exec(stableOutputSettings);
+      }
+      await this.target.exec(`truncate ${qualified(table)}`);
+    });
+  }
+
+  /** `table` has all its files queued: once no table in the transaction waits for more, it is committed. */
+  async tableLoaded(table: string): Promise<void> {
+    this.loading.delete(table);
+    if (this.loading.size > 0) return;
+    const committed = [...this.open];
+    this.open.clear();
+    await this.enqueue(async () => {
+      await this.target.exec("commit");
+      for (const name of committed) this.keyWork.release(name);
+    });
   }
 
   async enqueue(work: () => Promise<void>): Promise<void> {
     if (this.failure) throw this.failure.error;
+    this.pending++;
     const run = this.last.then(() => {
       if (this.failure) throw this.failure.error;
       return work();
     });
     run.catch((error: unknown) => (this.failure ??= { error }));
-    this.last = run.catch(() => {});
+    this.last = run
+      .catch(() => {})
+      .finally(() => {
+        this.pending--;
+        this.whenIdle();
+      });
     this.queued.push(run);
     if (this.queued.length > 8) await this.queued.shift();
+  }
+
+  /**
+   * With nothing queued and no transaction open, builds one key that is
+   * ready. (Not inside the transaction: the locks it took would be held until
+   * the commit, which waits for the archive to be read, which may wait for a
+   * connection that needs one of those locks.)
+   */
+  whenIdle(): void {
+    if (this.pending > 0 || this.open.size > 0 || this.failure || this.stopped) return;
+    const statement = this.keyWork.take();
+    if (statement) this.enqueue(() => this.target.exec(statement)).catch(() => {});
   }
 
   /**
@@ -75,13 +169,14 @@ class Lane {
    */
   async stop(error: unknown): Promise<void> {
     this.failure ??= { error };
-    await this.last.catch(() => {});
+    await this.finish();
   }
 
-  async commit(): Promise<void> {
-    await this.last.catch(() => {});
+  /** Takes no more keys, waits for what is queued, and fails if any of it failed. */
+  async finish(): Promise<void> {
+    this.stopped = true;
+    while (this.pending > 0) await this.last;
     if (this.failure) throw this.failure.error;
-    await this.target.exec("commit");
   }
 }
 
@@ -142,15 +237,21 @@ export async function loadInParallel(
     });
     try {
       const tally = new ArchiveTally();
-      const lanes = targets.map((target) => new Lane(target));
+      const keyWork = new KeyWork(keys);
+      const lanes = targets.map((target) => new Lane(target, keyWork));
       const filesLeft = new Map(manifest.tables.map((t) => [t.name, t.files.length]));
-      const keysBack = new Set<string>();
       try {
         await forEachDataFile(source, plan, tally, async (listed, compressed) => {
           const name = listed.table.name;
           let lane = lanes.find((l) => l.has(name));
           if (!lane) {
-            lane = lanes.reduce((a, b) => (b.assignedBytes < a.assignedBytes ? b : a));
+            // The least busy lane: one building a long index takes no new table.
+            lane = lanes.reduce((a, b) =>
+              b.backlog < a.backlog ||
+              (b.backlog === a.backlog && b.assignedBytes < a.assignedBytes)
+                ? b
+                : a,
+            );
             await lane.take(name, listed.table.bytes);
           }
           const chosen = lane;
@@ -159,21 +260,16 @@ export async function loadInParallel(
           );
           const left = filesLeft.get(name)! - 1;
           filesLeft.set(name, left);
-          if (left === 0) {
-            keysBack.add(name);
-            for (const statement of ownKeysOf(keys, name)) {
-              await chosen.enqueue(() => chosen.target.exec(statement));
-            }
-          }
+          if (left === 0) await chosen.tableLoaded(name);
         });
-        for (const lane of lanes) await lane.commit();
+        await Promise.all(lanes.map((lane) => lane.finish()));
       } catch (error) {
-        await Promise.all(lanes.map((lane) => lane.stop(error)));
+        await Promise.all(lanes.map((lane) => lane.stop(error).catch(() => {})));
         await Promise.all(lanes.map((lane) => lane.target.exec("rollback").catch(() => {})));
         throw error;
       }
-      // The rest: tables with no data file, and the foreign keys.
-      await restoreKeysAndIndexes(targets, keys, keysBack);
+      // The rest: keys not built yet, those of tables with no data file, and the foreign keys.
+      await restoreKeysAndIndexes(targets, keyWork.rest());
       return await inTransaction(main, () =>
         finishTarget(main, plan, tally, { recordBefore: true }),
       );

@@ -16,10 +16,14 @@ export function dataFilePath(order: number, table: string, chunk: number): strin
 const dataFile = z.object({
   path: z.string().regex(dataFilePattern, "is not a data file path"),
   rows: count,
-  /** Uncompressed bytes and their SHA-256: what is verified is what gets loaded. */
+  /** Uncompressed bytes: the text's SHA-256 is the table's, over all its files. */
   bytes: count,
-  sha256,
-  /** The gzip file as stored: any flipped byte shows, even one gzip would not notice. */
+  /**
+   * The gzip file as stored: any flipped byte shows, even one gzip would not
+   * notice, before the file is loaded. (Decompression is deterministic, so
+   * this pins the text too; a SHA-256 of each file's text as well would cost
+   * a pass over every byte and add nothing.)
+   */
   compressedBytes: count,
   compressedSha256: sha256,
 });
@@ -31,7 +35,7 @@ const table = z.object({
   primaryKey: z.array(z.string().min(1)),
   rows: count,
   bytes: count,
-  /** SHA-256 of the table's uncompressed data, all chunks in order. */
+  /** SHA-256 of the table's uncompressed data, all chunks in order: the text as loaded. */
   sha256,
   files: z.array(dataFile),
 });
@@ -77,4 +81,5 @@ export const manifestSchema = z.object({
 
 export type DumpManifest = z.infer<typeof manifestSchema>;
 export type ManifestTable = DumpManifest["tables"][number];
+export type ManifestDataFile = ManifestTable["files"][number];
 export type ManifestMigration = z.infer<typeof migration>;

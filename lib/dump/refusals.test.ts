@@ -138,6 +138,20 @@ describe.each(cases)("archive refusals [$engine, jobs $jobs]", ({ engine, jobs }
     );
   });
 
+  it("refuses a manifest whose table checksum is not the text's", async () => {
+    // Every file's stored bytes still match: only the checksum of the text as
+    // loaded (found once the table's last file is in) shows it.
+    const lying = editManifest(entries, (m) => {
+      const table = m.tables.find((t) => t.files.length > 1)!;
+      table.sha256 = table.sha256.replace(/^./, (c) => (c === "0" ? "1" : "0"));
+    });
+    await expectRefused(
+      tarOf(lying),
+      "damaged",
+      /Table \w+ does not match its checksum in the manifest/,
+    );
+  });
+
   it("refuses an unknown format version", async () => {
     const future = editManifest(entries, (m) => {
       m.formatVersion = 2;

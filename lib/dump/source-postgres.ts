@@ -28,19 +28,33 @@ function textQuery(sql: postgres.TransactionSql): TextQuery {
   return async (query) => (await sql.unsafe(query).values()) as (string | null)[][];
 }
 
-/** COPY text as it arrives, cut after the last complete row of each piece. */
+/**
+ * COPY text as it arrives, in whole rows: a row split between two pieces is
+ * joined on its own, and the rest of each piece passed on as it is (copying
+ * every piece behind the split row's head cost a pass over all the data).
+ */
 async function* copyRows(sql: postgres.TransactionSql, source: string): AsyncIterable<ReadBatch> {
   const stream = await sql.unsafe(`copy ${source} to stdout`).readable();
   let carry: Buffer | null = null;
   for await (const piece of stream as AsyncIterable<Buffer>) {
-    const data: Buffer = carry ? Buffer.concat([carry, piece]) : piece;
     // A newline inside a value is escaped: every 0x0a ends a row.
-    const end = data.lastIndexOf(0x0a) + 1;
-    carry = end < data.length ? Buffer.from(data.subarray(end)) : null;
-    if (end > 0) {
-      const rows = data.subarray(0, end);
+    let start = 0;
+    if (carry) {
+      const first = piece.indexOf(0x0a) + 1;
+      if (first === 0) {
+        carry = Buffer.concat([carry, piece]);
+        continue;
+      }
+      yield { data: Buffer.concat([carry, piece.subarray(0, first)]), rows: 1 };
+      carry = null;
+      start = first;
+    }
+    const end = Math.max(start, piece.lastIndexOf(0x0a) + 1);
+    if (end > start) {
+      const rows = piece.subarray(start, end);
       yield { data: rows, rows: countCopyRows(rows) };
     }
+    if (end < piece.length) carry = Buffer.from(piece.subarray(end));
   }
   if (carry) throw new Error("COPY output ended inside a row");
 }

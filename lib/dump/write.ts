@@ -101,7 +101,7 @@ export async function writeDumpArchive(
   const batchRows = options.batchRows ?? 5000;
   const parallel = options.parallel ?? 2;
   // One file more in flight than there are readers keeps every core busy.
-  const pool = new CompressionPool(parallel + 1, options.compressionLevel ?? 6);
+  const pool = new CompressionPool(parallel + 1, options.compressionLevel ?? 6, chunkBytes);
   const createdAt = new Date();
   const archive = new ArchiveWriter(out, createdAt);
   const checkAbort = () => options.signal?.throwIfAborted();
@@ -150,23 +150,18 @@ export async function writeDumpArchive(
           sha256: "",
           files: [],
         };
-        // Rows wait here until they make a file of about `chunkBytes`.
-        let pending: Buffer[] = [];
-        let pendingBytes = 0;
-        let pendingRows = 0;
+        // Rows gather here until they make a file of about `chunkBytes`.
+        let pending = pool.newText();
         // This table's files are compressed side by side but written in
         // order: each write waits for the one before (a reader checks it).
         let written: Promise<void> = Promise.resolve();
         let fileCount = 0;
         const launch = async () => {
-          if (pendingBytes === 0) return;
-          const text = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
-          const rows = pendingRows;
-          pending = [];
-          pendingBytes = 0;
-          pendingRows = 0;
+          if (pending.length === 0) return;
+          const file = pending;
+          pending = pool.newText();
           const path = dataFilePath(order, shape.name, fileCount++);
-          const job = await pool.start(text, rows);
+          const job = await pool.start(file);
           const before = written;
           written = (async () => {
             try {
@@ -193,20 +188,19 @@ export async function writeDumpArchive(
           result.bytes += batch.data.length;
           // Files end at the first row end past `chunkBytes`.
           for (let rest = batch.data; rest.length > 0;) {
-            const room = chunkBytes - pendingBytes;
+            const room = chunkBytes - pending.length;
             const cut = rest.length > room ? rest.indexOf(0x0a, Math.max(0, room - 1)) + 1 : 0;
             const part = cut > 0 ? rest.subarray(0, cut) : rest;
             rest = rest.subarray(part.length);
-            pending.push(part);
-            pendingBytes += part.length;
-            pendingRows += part === batch.data ? batch.rows : countCopyRows(part);
-            if (pendingBytes >= chunkBytes) await launch();
+            pending.append(part, part === batch.data ? batch.rows : countCopyRows(part));
+            if (pending.length >= chunkBytes) await launch();
           }
           progress.rowsDone += batch.rows;
           progress.bytesDone += batch.data.length;
           options.onProgress?.({ ...progress, table: shape.name });
         }
         await launch();
+        pool.recycle(pending);
         await written;
         result.sha256 = tableHash.digest("hex");
         return result;
