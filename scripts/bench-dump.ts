@@ -7,8 +7,9 @@
  *   dump                 ours (2 connections)  vs  pg_dump -Fd -j2
  *   load, one transaction ours                  vs  pg_restore --single-transaction
  *   load, 2 connections  ours --jobs 2          vs  pg_restore -j2
- * Each side runs in its own process, so its peak RSS is its own (GNU time's
- * %M). The runs alternate ours and theirs, so noise on the machine falls on
+ * Each side is its command as a user runs it (ours: `npm run dump` / `npm run
+ * load`, less npm's own start), in its own process, so its peak RSS is its
+ * own (GNU time's %M). The runs alternate ours and theirs, so noise on the machine falls on
  * both; the ratio of each run and the median are printed.
  * --source-url uses an already seeded database (left as it is) instead of
  * seeding a new one.
@@ -19,9 +20,6 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import postgres from "postgres";
-import { openDatabase } from "@/db/client";
-import { loadDumpArchive } from "@/lib/dump/load";
-import { writeDumpArchive } from "@/lib/dump/write";
 
 const { values } = parseArgs({
   options: {
@@ -29,31 +27,10 @@ const { values } = parseArgs({
     "source-url": { type: "string" },
     runs: { type: "string", default: "2" },
     "admin-url": { type: "string", default: "postgres://postgres@127.0.0.1:5432/postgres" },
-    child: { type: "string" },
-    url: { type: "string" },
-    file: { type: "string" },
-    jobs: { type: "string", default: "1" },
   },
 });
+/** gzip level: the dump command's default, as gzip's and pg_dump's. */
 const LEVEL = 6;
-
-if (values.child) {
-  // Child mode: one dump or one load, timed inside the process.
-  const handle = await openDatabase({ databaseUrl: values.url!, maxConnections: 3 });
-  const started = performance.now();
-  if (values.child === "dump") {
-    await writeDumpArchive(handle, fs.createWriteStream(values.file!), {
-      parallel: 2,
-      compressionLevel: LEVEL,
-    });
-  } else {
-    await loadDumpArchive(handle, values.file!, { jobs: Number(values.jobs) });
-  }
-  const ms = performance.now() - started;
-  await handle.close();
-  console.log(JSON.stringify({ ms }));
-  process.exit(0);
-}
 
 const admin = postgres(values["admin-url"], { max: 1, onnotice: () => {} });
 const dbUrl = (name: string) => {
@@ -70,6 +47,7 @@ const freshTargets = async () => {
   for (const name of targets) await admin.unsafe(`create database ${name}`);
 };
 const tsx = path.join(import.meta.dirname, "..", "node_modules", ".bin", "tsx");
+const runner = path.join(import.meta.dirname, "run.mjs");
 
 let sourceUrl = values["source-url"];
 const seeded = !sourceUrl;
@@ -105,15 +83,24 @@ interface Timed {
   rssMb: number;
 }
 /** Runs a command under GNU time: wall seconds and peak RSS in MB. */
-function timed(command: string, args: string[]): Timed {
+function timed(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Timed {
   const result = spawnSync("/usr/bin/time", ["-f", "%e %M", command, ...args], {
     encoding: "utf8",
+    env,
   });
   if (result.status !== 0) throw new Error(`${command} failed: ${result.stderr}`);
   const [seconds, kb] = result.stderr.trim().split("\n").at(-1)!.split(" ").map(Number);
   return { seconds: seconds!, rssMb: kb! / 1024 };
 }
-const ours = (...args: string[]) => timed(tsx, [import.meta.filename, "--child", ...args]);
+/** `npm run <script> -- args` without npm: what package.json runs. */
+const ours = (script: string, args: string[], env: Record<string, string> = {}) =>
+  timed("node", [runner, path.join(import.meta.dirname, `${script}.ts`), ...args], {
+    ...process.env,
+    LIFTOFF_LOG_LEVEL: "silent",
+    ...env,
+  });
+// The first start compiles the commands (scripts/run.mjs); no run pays for that.
+for (const script of ["dump", "load"]) ours(script, ["--help"]);
 
 const rows: Record<string, { ours: Timed; theirs: Timed }[]> = {
   "dump (2 connections)": [],
@@ -125,17 +112,17 @@ for (let run = 0; run < runs; run++) {
   fs.rmSync(archive, { force: true });
   fs.rmSync(pgDir, { recursive: true, force: true });
   rows["dump (2 connections)"]!.push({
-    ours: ours("dump", "--url", sourceUrl, "--file", archive),
+    ours: ours("dump", ["--out", archive], { DATABASE_URL: sourceUrl }),
     theirs: timed("pg_dump", ["-Fd", "-j2", `-Z${LEVEL}`, "-f", pgDir, sourceUrl]),
   });
   await freshTargets();
   rows["load, one transaction"]!.push({
-    ours: ours("load", "--url", dbUrl(targets[0]!), "--file", archive),
+    ours: ours("load", [archive, "--database-url", dbUrl(targets[0]!)]),
     theirs: timed("pg_restore", ["--single-transaction", "-d", dbUrl(targets[1]!), pgDir]),
   });
   await freshTargets();
   rows["load, 2 connections"]!.push({
-    ours: ours("load", "--jobs", "2", "--url", dbUrl(targets[0]!), "--file", archive),
+    ours: ours("load", [archive, "--jobs", "2", "--database-url", dbUrl(targets[0]!)]),
     theirs: timed("pg_restore", ["-j2", "-d", dbUrl(targets[1]!), pgDir]),
   });
 }

@@ -1,15 +1,16 @@
 /**
  * npm run load -- FILE [--database-url URL] [--jobs N]
- * Verifies a dump archive, then restores it into an empty database (the app's,
- * or URL) in one transaction; with --jobs N (PostgreSQL) on N connections, as
- * pg_restore -j does, undoing its work if it fails. Exit codes: 0 loaded, 1 failed, 2 usage,
- * 3 archive refused, 4 target database not empty.
+ * Restores a dump archive into an empty database (the app's, or URL) in one
+ * transaction, verifying it as it goes (see loadDumpArchive: nothing
+ * unverified is kept); with --jobs N (PostgreSQL) on N connections, as
+ * pg_restore -j does, undoing its work if it fails. Exit codes: 0 loaded,
+ * 1 failed, 2 usage, 3 archive refused, 4 target database not empty.
  */
+import fs from "node:fs";
 import { parseArgs } from "node:util";
 import { appDatabaseOptions, openDatabase } from "@/db/client";
 import { loadDumpArchive } from "@/lib/dump/load";
 import { keyFingerprint } from "@/lib/dump/secrets";
-import { verifyDumpArchive } from "@/lib/dump/verify";
 import { instanceSecretKey } from "@/lib/secrets/key";
 import { fail, percent, progressLine, usage } from "./dump-cli";
 
@@ -30,6 +31,7 @@ try {
 if (parsed.values.help) usage(help);
 if (parsed.positionals.length !== 1) usage(help, "Give exactly one archive file.");
 const file = parsed.positionals[0]!;
+if (!fs.existsSync(file)) usage(help, `No such file: ${file}`);
 const url = parsed.values["database-url"];
 if (url !== undefined && !/^postgres(ql)?:\/\//.test(url))
   usage(help, "--database-url must be a postgres:// URL.");
@@ -37,19 +39,18 @@ const jobs = Number(parsed.values.jobs);
 if (!Number.isInteger(jobs) || jobs < 1 || jobs > 16)
   usage(help, "--jobs must be a whole number from 1 to 16.");
 
+const options = url
+  ? { databaseUrl: url, maxConnections: jobs }
+  : { ...appDatabaseOptions(), maxConnections: jobs };
+// An embedded database this command creates is removed again if the load fails.
+const created = options.pgliteDir && !fs.existsSync(options.pgliteDir) ? options.pgliteDir : null;
 try {
   const progress = progressLine();
-  progress.update("verifying…");
-  const verified = await verifyDumpArchive(file);
-  const handle = await openDatabase(
-    url
-      ? { databaseUrl: url, maxConnections: jobs }
-      : { ...appDatabaseOptions(), maxConnections: jobs },
-  );
+  const handle = await openDatabase(options);
+  let loaded = false;
   try {
     const started = Date.now();
     const report = await loadDumpArchive(handle, file, {
-      verified,
       jobs,
       onProgress: (p) =>
         progress.update(
@@ -57,7 +58,8 @@ try {
         ),
     });
     progress.done();
-    const { manifest } = verified;
+    loaded = true;
+    const { manifest } = report.verified;
     console.log(
       `Loaded ${file} into ${handle.engine} (schema ${manifest.schema.migrationId}) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
@@ -74,6 +76,7 @@ try {
     }
   } finally {
     await handle.close();
+    if (!loaded && created) fs.rmSync(created, { recursive: true, force: true });
   }
 } catch (error) {
   fail(error);

@@ -3,6 +3,7 @@
  * Checks a dump archive (structure, checksums, counts, schema) without loading it.
  * Exit codes: 0 valid, 1 failed (e.g. unreadable file), 2 usage, 3 refused.
  */
+import fs from "node:fs";
 import { parseArgs } from "node:util";
 import { verifyDumpArchive } from "@/lib/dump/verify";
 import { fail, usage } from "./dump-cli";
@@ -19,6 +20,7 @@ try {
 }
 if (parsed.values.help) usage(help);
 if (parsed.positionals.length !== 1) usage(help, "Give exactly one archive file.");
+if (!fs.existsSync(parsed.positionals[0]!)) usage(help, `No such file: ${parsed.positionals[0]}`);
 try {
   const { manifest, migrations } = await verifyDumpArchive(parsed.positionals[0]!);
   const rows = manifest.tables.reduce((n, t) => n + t.rows, 0);

@@ -14,8 +14,9 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "liftoff-dump-cli-"));
 const instance = path.join(tmp, "instance");
 const archive = path.join(tmp, "instance.tar");
 
+/** As a user runs it: `npm run <script> -- <args>`. */
 function run(script: string, args: string[], dataDir = instance) {
-  const result = spawnSync("node_modules/.bin/tsx", [`scripts/${script}.ts`, ...args], {
+  const result = spawnSync("npm", ["run", "--silent", script, "--", ...args], {
     encoding: "utf8",
     env: {
       ...process.env,
@@ -54,7 +55,7 @@ describe("npm run dump / verify / load", () => {
     expect(again.output).toMatch(/Refused: The target database is not empty/);
   });
 
-  it("refuses a damaged archive with exit code 3, before loading anything", () => {
+  it("refuses a damaged archive with exit code 3, and leaves no database behind", () => {
     const bytes = fs.readFileSync(archive);
     // A byte in the middle of the data, well past the first headers.
     bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
@@ -73,6 +74,9 @@ describe("npm run dump / verify / load", () => {
     const noFile = run("load", []);
     expect(noFile.status).toBe(2);
     expect(noFile.output).toMatch(/Give exactly one archive file/);
+    const missing = run("verify", [path.join(tmp, "nowhere.tar")]);
+    expect(missing.status).toBe(2);
+    expect(missing.output).toMatch(/No such file: .*nowhere\.tar/);
     const badJobs = run("load", [archive, "--jobs", "0"]);
     expect(badJobs.status).toBe(2);
     expect(badJobs.output).toMatch(/--jobs must be a whole number from 1 to 16/);
