@@ -5,11 +5,13 @@ import {
   restoreKeysAndIndexes,
   type KeysAndIndexes,
 } from "./load-keys";
+import { TableCopy } from "./load-file";
 import { postgresTarget, type LoadTarget } from "./load-target";
+import type { ManifestDataFile, ManifestTable } from "./manifest";
 import {
   finishTarget,
   forEachDataFile,
-  loadListedFile,
+  progressOf,
   prepareTarget,
   type LoadPlan,
   type LoadReport,
@@ -70,35 +72,45 @@ class KeyWork {
 
 /**
  * One connection's share of the work, run in order: the tables given to it,
- * file after file in archive order, in a transaction that empties each table
- * first (so that COPY FREEZE may write it) and is committed as soon as every
- * table in it has all its rows (tables dumped side by side come interleaved
- * in the archive). With nothing to do, it builds keys of tables already
- * committed, whichever connection loaded them, as pg_restore -j does; data
- * comes first, so the archive keeps being read. At most a few compressed
- * files wait their turn, so memory stays bounded.
+ * in a transaction that empties each table first (so that COPY FREEZE may
+ * write it) and is committed as soon as every table in it has all its rows
+ * (tables dumped side by side come interleaved in the archive). A run of
+ * files of one table is one COPY (see TableCopy). With nothing to do, it
+ * builds keys of tables already committed, whichever connection loaded
+ * them, as pg_restore -j does; data comes first, so the archive keeps being
+ * read. At most a few compressed files wait their turn, so memory stays
+ * bounded.
  */
 class Lane {
   assignedBytes = 0;
   /** The tables in the open transaction, and those of them still waiting for files. */
   private readonly open = new Set<string>();
   private readonly loading = new Set<string>();
+  /** The COPY files are added to, and every COPY not yet over. */
+  private copy: TableCopy | null = null;
+  private readonly copies = new Set<TableCopy>();
+  private readonly files: Promise<void>[] = [];
   private last: Promise<void> = Promise.resolve();
-  private readonly queued: Promise<void>[] = [];
   private pending = 0;
+  private buildingKey = false;
   private failure: { error: unknown } | null = null;
   private stopped = false;
 
   constructor(
     readonly target: LoadTarget,
     private readonly keyWork: KeyWork,
+    private readonly newCopy: (table: ManifestTable) => TableCopy,
   ) {
     keyWork.attach(this);
   }
 
-  /** Work queued and not yet done: the lane with the least takes the next table. */
+  /**
+   * Work queued and not yet done: the lane with the least takes the next
+   * table. A key under way counts for much: it may take seconds, where a
+   * COPY ends as soon as the archive has given all of its table.
+   */
   get backlog(): number {
-    return this.pending;
+    return this.pending + (this.buildingKey ? 100 : 0);
   }
 
   has(table: string): boolean {
@@ -106,12 +118,13 @@ class Lane {
   }
 
   /** Gives this lane a table, emptied in the lane's transaction (opened if need be). */
-  async take(table: string, bytes: number): Promise<void> {
+  take(table: string, bytes: number): void {
+    this.endCopy();
     const opening = this.open.size === 0;
     this.open.add(table);
     this.loading.add(table);
     this.assignedBytes += bytes;
-    await this.enqueue(async () => {
+    this.enqueue(async () => {
       if (opening) {
         await this.target.exec("begin");
         await this.target.exec(stableOutputSettings);
@@ -120,34 +133,69 @@ class Lane {
     });
   }
 
+  /** Loads a file of one of this lane's tables; waits while too many are queued. */
+  async addFile(table: ManifestTable, file: ManifestDataFile, compressed: Buffer): Promise<void> {
+    if (this.copy && this.copy.table !== table) this.endCopy();
+    if (!this.copy) {
+      const copy = this.newCopy(table);
+      this.copy = copy;
+      this.copies.add(copy);
+      this.enqueue(() => copy.run(this.target).finally(() => this.copies.delete(copy)));
+    }
+    this.files.push(this.copy.add(file, compressed));
+    if (this.files.length > 8) await this.files.shift();
+  }
+
+  private endCopy(): void {
+    this.copy?.end();
+    this.copy = null;
+  }
+
   /** `table` has all its files queued: once no table in the transaction waits for more, it is committed. */
-  async tableLoaded(table: string): Promise<void> {
+  tableLoaded(table: string): void {
+    this.endCopy();
     this.loading.delete(table);
-    if (this.loading.size > 0) return;
+    if (this.loading.size === 0) this.commit();
+  }
+
+  /**
+   * The archive is read: commits what is open, even a table whose files did
+   * not all come (the archive's check refuses it next, and the undo must
+   * not wait for this transaction's locks).
+   */
+  archiveRead(): void {
+    this.endCopy();
+    this.loading.clear();
+    this.commit();
+  }
+
+  private commit(): void {
+    if (this.open.size === 0) return;
     const committed = [...this.open];
     this.open.clear();
-    await this.enqueue(async () => {
+    this.enqueue(async () => {
       await this.target.exec("commit");
       for (const name of committed) this.keyWork.release(name);
     });
   }
 
-  async enqueue(work: () => Promise<void>): Promise<void> {
+  private enqueue(work: () => Promise<void>): void {
     if (this.failure) throw this.failure.error;
     this.pending++;
     const run = this.last.then(() => {
       if (this.failure) throw this.failure.error;
       return work();
     });
-    run.catch((error: unknown) => (this.failure ??= { error }));
     this.last = run
-      .catch(() => {})
+      .catch((error: unknown) => {
+        this.failure ??= { error };
+        // A COPY that will not run (or runs no more) fails the files queued for it.
+        for (const copy of this.copies) copy.abort(this.failure.error);
+      })
       .finally(() => {
         this.pending--;
         this.whenIdle();
       });
-    this.queued.push(run);
-    if (this.queued.length > 8) await this.queued.shift();
   }
 
   /**
@@ -159,25 +207,53 @@ class Lane {
   whenIdle(): void {
     if (this.pending > 0 || this.open.size > 0 || this.failure || this.stopped) return;
     const statement = this.keyWork.take();
-    if (statement) this.enqueue(() => this.target.exec(statement)).catch(() => {});
+    if (!statement) return;
+    this.buildingKey = true;
+    this.enqueue(() => this.target.exec(statement).finally(() => (this.buildingKey = false)));
   }
 
   /**
-   * After a failure anywhere: runs nothing more of its queue, and returns once
-   * the statement under way has ended, so that nothing else is sent on the
-   * connection in the middle of a COPY.
+   * After a failure anywhere: runs nothing more of its queue, fails its COPY
+   * (the server ends it), and returns once the statement under way has
+   * ended, so that nothing else is sent on the connection in the middle of a
+   * COPY.
    */
   async stop(error: unknown): Promise<void> {
     this.failure ??= { error };
-    await this.finish();
+    for (const copy of this.copies) copy.abort(error);
+    this.stopped = true;
+    await this.drained().catch(() => {});
   }
 
-  /** Takes no more keys, waits for what is queued, and fails if any of it failed. */
-  async finish(): Promise<void> {
-    this.stopped = true;
+  /** Waits until its queue has run out (it may take a key again later); fails if any of its work failed. */
+  async drained(): Promise<void> {
     while (this.pending > 0) await this.last;
     if (this.failure) throw this.failure.error;
   }
+
+  get idle(): boolean {
+    return this.pending === 0;
+  }
+
+  /** Takes no more keys. */
+  finish(): void {
+    this.stopped = true;
+  }
+}
+
+/**
+ * Once the archive is read: waits until every lane has run out of work at
+ * once, a lane that is done going on with keys of tables the others commit
+ * meanwhile. Keys still ready then are left to restoreKeysAndIndexes.
+ */
+async function drainAll(lanes: Lane[]): Promise<void> {
+  for (const lane of lanes) lane.archiveRead();
+  for (;;) {
+    await Promise.all(lanes.map((lane) => lane.drained()));
+    for (const lane of lanes) lane.whenIdle();
+    if (lanes.every((lane) => lane.idle)) break;
+  }
+  for (const lane of lanes) lane.finish();
 }
 
 /** The schemas present before the load: anything else in the end is the load's own. */
@@ -238,7 +314,10 @@ export async function loadInParallel(
     try {
       const tally = new ArchiveTally();
       const keyWork = new KeyWork(keys);
-      const lanes = targets.map((target) => new Lane(target, keyWork));
+      const lanes = targets.map(
+        (target) =>
+          new Lane(target, keyWork, (table) => new TableCopy(table, tally, progressOf(plan))),
+      );
       const filesLeft = new Map(manifest.tables.map((t) => [t.name, t.files.length]));
       try {
         await forEachDataFile(source, plan, tally, async (listed, compressed) => {
@@ -252,17 +331,14 @@ export async function loadInParallel(
                 ? b
                 : a,
             );
-            await lane.take(name, listed.table.bytes);
+            lane.take(name, listed.table.bytes);
           }
-          const chosen = lane;
-          await chosen.enqueue(() =>
-            loadListedFile(chosen.target, plan, tally, listed, compressed),
-          );
+          await lane.addFile(listed.table, listed.file, compressed);
           const left = filesLeft.get(name)! - 1;
           filesLeft.set(name, left);
-          if (left === 0) await chosen.tableLoaded(name);
+          if (left === 0) lane.tableLoaded(name);
         });
-        await Promise.all(lanes.map((lane) => lane.finish()));
+        await drainAll(lanes);
       } catch (error) {
         await Promise.all(lanes.map((lane) => lane.stop(error).catch(() => {})));
         await Promise.all(lanes.map((lane) => lane.target.exec("rollback").catch(() => {})));

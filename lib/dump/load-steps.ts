@@ -1,6 +1,5 @@
 import { existingContent, tableShapes } from "./catalog";
 import { ArchiveRefusal } from "./errors";
-import { loadDataFile } from "./load-file";
 import type { LoadTarget } from "./load-target";
 import type { DumpManifest, ManifestTable } from "./manifest";
 import { migrationsTableDdl, recordMigrationSql, type CodeMigration } from "./migrations";
@@ -95,7 +94,7 @@ export async function prepareTarget(
 
 /**
  * Every data file of the archive, in order, to `load`; the other entries are
- * tallied. Files are checked one by one as they load (see loadDataFile).
+ * tallied. Files are checked one by one as they load (see TableCopy).
  */
 export async function forEachDataFile(
   source: ArchiveSource,
@@ -117,17 +116,12 @@ export async function forEachDataFile(
   }
 }
 
-/** Loads one listed data file through `target` and reports progress. */
-export async function loadListedFile(
-  target: LoadTarget,
-  plan: LoadPlan,
-  tally: ArchiveTally,
-  listed: NonNullable<ReturnType<LoadPlan["byPath"]["get"]>>,
-  compressed: Buffer,
-): Promise<void> {
-  const rows = await loadDataFile(target, listed.table, listed.file, compressed, tally);
-  plan.progress.rowsDone += rows;
-  plan.onProgress?.({ ...plan.progress });
+/** Counts a loaded file's rows into the plan's progress. */
+export function progressOf(plan: LoadPlan): (rows: number) => void {
+  return (rows) => {
+    plan.progress.rowsDone += rows;
+    plan.onProgress?.({ ...plan.progress });
+  };
 }
 
 /**

@@ -13,6 +13,8 @@ export interface LoadTarget {
   exec(statement: string): Promise<void>;
   /** Inserts COPY text rows (identity values included) into `table`, as they come. */
   copyIn(table: string, columns: string[], data: AsyncIterable<Buffer>): Promise<void>;
+  /** False where a COPY is taken whole (in memory) rather than streamed. */
+  streamsCopy: boolean;
 }
 
 function pgliteTarget(tx: Transaction): LoadTarget {
@@ -22,6 +24,7 @@ function pgliteTarget(tx: Transaction): LoadTarget {
     exec: async (statement) => {
       await tx.exec(statement);
     },
+    streamsCopy: false,
     // The server parses its own format: exact, and fast. PGlite takes a
     // whole blob (one data file, bounded by the dump's chunk size).
     copyIn: async (table, columns, data) => {
@@ -49,6 +52,7 @@ export function postgresTarget(tx: postgres.TransactionSql | postgres.ReservedSq
     exec: async (statement) => {
       await tx.unsafe(statement);
     },
+    streamsCopy: true,
     copyIn: async (table, columns, data) => {
       const writable = await tx
         .unsafe(

@@ -1,11 +1,12 @@
 import type postgres from "postgres";
 import type { DatabaseHandle } from "@/db/client";
+import { SequentialCopies } from "./load-file";
 import { withoutKeysAndIndexes } from "./load-keys";
 import { loadInParallel } from "./load-parallel";
 import {
   finishTarget,
   forEachDataFile,
-  loadListedFile,
+  progressOf,
   prepareTarget,
   type LoadPlan,
   type LoadProgress,
@@ -67,11 +68,19 @@ export async function loadDumpArchive(
   return withLoadTransaction(handle, async (target) => {
     await prepareTarget(target, manifest, verified.migrations, { record: true });
     const tally = new ArchiveTally();
-    await withoutKeysAndIndexes(target, () =>
-      forEachDataFile(source, plan, tally, (listed, compressed) =>
-        loadListedFile(target, plan, tally, listed, compressed),
-      ),
-    );
+    await withoutKeysAndIndexes(target, async () => {
+      const copies = new SequentialCopies(target, tally, progressOf(plan));
+      try {
+        await forEachDataFile(source, plan, tally, (listed, compressed) =>
+          copies.add(listed.table, listed.file, compressed),
+        );
+        await copies.end();
+      } catch (error) {
+        // Nothing more is sent in the middle of a COPY: the rollback must get through.
+        await copies.abort(error);
+        throw error;
+      }
+    });
     return finishTarget(target, plan, tally, { recordBefore: false });
   });
 }

@@ -152,6 +152,19 @@ describe.each(cases)("archive refusals [$engine, jobs $jobs]", ({ engine, jobs }
     );
   });
 
+  it("refuses an archive that lacks a data file its manifest lists", async () => {
+    // A middle file of a table: the rest of the table is loaded before the end shows it.
+    const gone = entries.findIndex((e) => /^data\/.*\.1\.tsv\.gz$/.test(e.name));
+    const name = entries[gone]!.name;
+    await expectRefused(
+      tarOf(entries.filter((_, i) => i !== gone)),
+      "malformed",
+      new RegExp(
+        `Data file ${name.replace(/\./g, "\\.")} of table \\w+ is missing from the archive`,
+      ),
+    );
+  });
+
   it("refuses an unknown format version", async () => {
     const future = editManifest(entries, (m) => {
       m.formatVersion = 2;
@@ -165,6 +178,20 @@ describe.each(cases)("archive refusals [$engine, jobs $jobs]", ({ engine, jobs }
 
   it("refuses a path outside the archive's folders", async () => {
     const evil = [{ name: "../evil.sh", data: Buffer.from("rm -rf /\n") }, ...entries];
+    await expectRefused(
+      tarOf(evil),
+      "unsafe_path",
+      /entry outside its own folders \("\.\.\/evil\.sh"\)/,
+    );
+  });
+
+  it("refuses such a path between two data files of a table, with its COPY under way", async () => {
+    const table = entries.findIndex((e) => /^data\/.*\.1\.tsv\.gz$/.test(e.name));
+    const evil = [
+      ...entries.slice(0, table),
+      { name: "../evil.sh", data: Buffer.from("rm -rf /\n") },
+      ...entries.slice(table),
+    ];
     await expectRefused(
       tarOf(evil),
       "unsafe_path",
