@@ -1,11 +1,13 @@
 import type { LoadTarget } from "./load-target";
 import { quoteIdent } from "./tables";
 
-interface KeyStatement {
+export interface KeyStatement {
   /** The table's name in `public`, as the manifest names it. */
   table: string;
   /** What puts the key or index back. */
   sql: string;
+  /** A foreign key's referenced table. */
+  references?: string;
 }
 
 /** The schema's keys and indexes, as taken off before a load. */
@@ -21,8 +23,9 @@ export async function dropKeysAndIndexes(target: LoadTarget): Promise<KeysAndInd
   // Foreign keys first (they depend on the keys they reference).
   const constraints = await target.query(`
     select conrelid::regclass::text, conname::text, pg_get_constraintdef(k.oid),
-           c.relname::text, (contype = 'f')::text
+           c.relname::text, (contype = 'f')::text, r.relname::text
     from pg_constraint k join pg_class c on c.oid = k.conrelid
+      left join pg_class r on r.oid = k.confrelid
     where connamespace = 'public'::regnamespace and contype in ('f', 'p', 'u', 'x')
     order by contype = 'f' desc, 1, 2`);
   // Indexes that no constraint owns.
@@ -38,12 +41,10 @@ export async function dropKeysAndIndexes(target: LoadTarget): Promise<KeysAndInd
   }
   for (const [index] of indexes) await target.exec(`drop index ${index}`);
   for (const [, definition, table] of indexes) keys.own.push({ table: table!, sql: definition! });
-  for (const [qualifiedTable, name, definition, table, foreign] of constraints) {
-    const statement = {
-      table: table!,
-      sql: `alter table ${qualifiedTable} add constraint ${quoteIdent(name!)} ${definition}`,
-    };
-    (foreign === "true" ? keys.foreign : keys.own).push(statement);
+  for (const [qualifiedTable, name, definition, table, foreign, references] of constraints) {
+    const sql = `alter table ${qualifiedTable} add constraint ${quoteIdent(name!)} ${definition}`;
+    if (foreign === "true") keys.foreign.push({ table: table!, sql, references: references! });
+    else keys.own.push({ table: table!, sql });
   }
   return keys;
 }
@@ -68,11 +69,6 @@ async function spread(targets: LoadTarget[], statements: KeyStatement[]): Promis
   );
   const failure = results.find((r) => r.status === "rejected");
   if (failure) throw failure.reason;
-}
-
-/** A table's own indexes and keys (indexes first, as `own` lists them), to put back once its rows are in. */
-export function ownKeysOf(keys: KeysAndIndexes, table: string): string[] {
-  return keys.own.filter((k) => k.table === table).map((k) => k.sql);
 }
 
 /**

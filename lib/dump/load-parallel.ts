@@ -1,9 +1,9 @@
 import type postgres from "postgres";
 import {
   dropKeysAndIndexes,
-  ownKeysOf,
   restoreKeysAndIndexes,
   type KeysAndIndexes,
+  type KeyStatement,
 } from "./load-keys";
 import { TableCopy } from "./load-file";
 import { postgresTarget, type LoadTarget } from "./load-target";
@@ -34,13 +34,25 @@ async function inTransaction<T>(target: LoadTarget, fn: () => Promise<T>): Promi
   }
 }
 
-/** Statements that put a table's own keys back, released once its rows are committed. */
+/**
+ * The keys to put back while the data loads: a table's own (indexes,
+ * primary and unique keys) once its rows are committed, and a foreign key
+ * once both its tables have their own keys (its check needs the referenced
+ * key, and would wait for any index being built on either table). Idle
+ * connections take them in that order, as pg_restore -j does.
+ */
 class KeyWork {
-  private readonly ready: string[] = [];
+  private readonly ready: KeyStatement[] = [];
   private readonly released = new Set<string>();
+  /** Own keys not built yet, per table; foreign keys not yet ready. */
+  private readonly ownLeft = new Map<string, number>();
+  private waitingForeign: KeyStatement[];
   private readonly lanes: Lane[] = [];
 
-  constructor(private readonly keys: KeysAndIndexes) {}
+  constructor(private readonly keys: KeysAndIndexes) {
+    for (const key of keys.own) this.ownLeft.set(key.table, (this.ownLeft.get(key.table) ?? 0) + 1);
+    this.waitingForeign = [...keys.foreign];
+  }
 
   attach(lane: Lane): void {
     this.lanes.push(lane);
@@ -49,23 +61,40 @@ class KeyWork {
   /** `table`'s rows are in and committed: its keys may be built, by any idle connection. */
   release(table: string): void {
     this.released.add(table);
-    this.ready.push(...ownKeysOf(this.keys, table));
-    for (const lane of this.lanes) lane.whenIdle();
+    this.ready.push(...this.keys.own.filter((k) => k.table === table));
+    this.readyForeign();
   }
 
-  take(): string | undefined {
+  take(): KeyStatement | undefined {
     return this.ready.shift();
+  }
+
+  /** A key taken has been built. */
+  built(key: KeyStatement): void {
+    if (!this.keys.own.includes(key)) return;
+    this.ownLeft.set(key.table, this.ownLeft.get(key.table)! - 1);
+    this.readyForeign();
+  }
+
+  private readyForeign(): void {
+    const hasOwnKeys = (table: string) => this.released.has(table) && !this.ownLeft.get(table);
+    const now = this.waitingForeign.filter((k) => hasOwnKeys(k.table) && hasOwnKeys(k.references!));
+    if (now.length) {
+      this.waitingForeign = this.waitingForeign.filter((k) => !now.includes(k));
+      this.ready.push(...now);
+    }
+    for (const lane of this.lanes) lane.whenIdle();
   }
 
   /** What is left once the data is in: unbuilt keys, those of tables with no data file, and the foreign keys. */
   rest(): KeysAndIndexes {
-    const statement = (sql: string) => this.keys.own.find((k) => k.sql === sql)!;
+    const ready = new Set(this.ready);
     return {
       own: [
-        ...this.ready.map(statement),
+        ...this.keys.own.filter((k) => ready.has(k)),
         ...this.keys.own.filter((k) => !this.released.has(k.table)),
       ],
-      foreign: this.keys.foreign,
+      foreign: this.keys.foreign.filter((k) => ready.has(k) || this.waitingForeign.includes(k)),
     };
   }
 }
@@ -206,10 +235,17 @@ class Lane {
    */
   whenIdle(): void {
     if (this.pending > 0 || this.open.size > 0 || this.failure || this.stopped) return;
-    const statement = this.keyWork.take();
-    if (!statement) return;
+    const key = this.keyWork.take();
+    if (!key) return;
     this.buildingKey = true;
-    this.enqueue(() => this.target.exec(statement).finally(() => (this.buildingKey = false)));
+    this.enqueue(async () => {
+      try {
+        await this.target.exec(key.sql);
+      } finally {
+        this.buildingKey = false;
+      }
+      this.keyWork.built(key);
+    });
   }
 
   /**
