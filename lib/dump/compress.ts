@@ -26,8 +26,9 @@ export class FileText {
 
   append(part: Buffer, rows: number): void {
     if (this.length + part.length > this.buffer.length) {
-      // Rows longer than the room left for the last one: grow to fit (the
-      // smaller buffer is let go, so the stock keeps one size).
+      // Rows longer than the room left for the last one: grow to fit. The
+      // smaller buffer is let go; the bigger one joins the stock afterwards,
+      // which `recycle` keeps to a few buffers.
       const bigger = Buffer.allocUnsafeSlow(
         Math.max(this.buffer.length * 2, this.length + part.length),
       );
