@@ -9,8 +9,12 @@
  *   load, 2 connections  ours --jobs 2          vs  pg_restore -j2
  * Each side is its command as a user runs it (ours: `npm run dump` / `npm run
  * load`, less npm's own start), in its own process, so its peak RSS is its
- * own (GNU time's %M). The runs alternate ours and theirs, so noise on the machine falls on
- * both; the ratio of each run and the median are printed.
+ * own (GNU time's %M), and so is its CPU time (user and system, all its
+ * threads and child processes): a figure the machine's noise moves much less
+ * than wall time. The runs alternate ours and theirs, so noise on the machine
+ * falls on both, and each command starts after a CHECKPOINT, so that none
+ * pays for writing out the buffers the one before it dirtied. The ratio of
+ * each run and the medians are printed.
  * --source-url uses an already seeded database (left as it is) instead of
  * seeding a new one.
  */
@@ -80,17 +84,28 @@ const pgDir = path.join(dir, "pg_dump");
 
 interface Timed {
   seconds: number;
+  cpuSeconds: number;
   rssMb: number;
 }
-/** Runs a command under GNU time: wall seconds and peak RSS in MB. */
-function timed(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Timed {
-  const result = spawnSync("/usr/bin/time", ["-f", "%e %M", command, ...args], {
+/** Runs a command under GNU time, after a checkpoint: wall seconds, CPU seconds and peak RSS in MB. */
+async function timed(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Timed> {
+  await admin.unsafe("checkpoint");
+  const result = spawnSync("/usr/bin/time", ["-f", "%e %U %S %M", command, ...args], {
     encoding: "utf8",
     env,
   });
   if (result.status !== 0) throw new Error(`${command} failed: ${result.stderr}`);
-  const [seconds, kb] = result.stderr.trim().split("\n").at(-1)!.split(" ").map(Number);
-  return { seconds: seconds!, rssMb: kb! / 1024 };
+  const [seconds, user, system, kb] = result.stderr
+    .trim()
+    .split("\n")
+    .at(-1)!
+    .split(" ")
+    .map(Number);
+  return { seconds: seconds!, cpuSeconds: user! + system!, rssMb: kb! / 1024 };
 }
 /** `npm run <script> -- args` without npm: what package.json runs. */
 const ours = (script: string, args: string[], env: Record<string, string> = {}) =>
@@ -100,7 +115,7 @@ const ours = (script: string, args: string[], env: Record<string, string> = {}) 
     ...env,
   });
 // The first start compiles the commands (scripts/run.mjs); no run pays for that.
-for (const script of ["dump", "load"]) ours(script, ["--help"]);
+for (const script of ["dump", "load"]) await ours(script, ["--help"]);
 
 const rows: Record<string, { ours: Timed; theirs: Timed }[]> = {
   "dump (2 connections)": [],
@@ -112,18 +127,18 @@ for (let run = 0; run < runs; run++) {
   fs.rmSync(archive, { force: true });
   fs.rmSync(pgDir, { recursive: true, force: true });
   rows["dump (2 connections)"]!.push({
-    ours: ours("dump", ["--out", archive], { DATABASE_URL: sourceUrl }),
-    theirs: timed("pg_dump", ["-Fd", "-j2", `-Z${LEVEL}`, "-f", pgDir, sourceUrl]),
+    ours: await ours("dump", ["--out", archive], { DATABASE_URL: sourceUrl }),
+    theirs: await timed("pg_dump", ["-Fd", "-j2", `-Z${LEVEL}`, "-f", pgDir, sourceUrl]),
   });
   await freshTargets();
   rows["load, one transaction"]!.push({
-    ours: ours("load", [archive, "--database-url", dbUrl(targets[0]!)]),
-    theirs: timed("pg_restore", ["--single-transaction", "-d", dbUrl(targets[1]!), pgDir]),
+    ours: await ours("load", [archive, "--database-url", dbUrl(targets[0]!)]),
+    theirs: await timed("pg_restore", ["--single-transaction", "-d", dbUrl(targets[1]!), pgDir]),
   });
   await freshTargets();
   rows["load, 2 connections"]!.push({
-    ours: ours("load", [archive, "--jobs", "2", "--database-url", dbUrl(targets[0]!)]),
-    theirs: timed("pg_restore", ["-j2", "-d", dbUrl(targets[1]!), pgDir]),
+    ours: await ours("load", [archive, "--jobs", "2", "--database-url", dbUrl(targets[0]!)]),
+    theirs: await timed("pg_restore", ["-j2", "-d", dbUrl(targets[1]!), pgDir]),
   });
 }
 
@@ -146,11 +161,12 @@ for (const [label, results] of Object.entries(rows)) {
   const each = results
     .map(
       (r) =>
-        `${r.ours.seconds.toFixed(1)}/${r.theirs.seconds.toFixed(1)} s (RSS ${r.ours.rssMb.toFixed(0)}/${r.theirs.rssMb.toFixed(0)} MB)`,
+        `${r.ours.seconds.toFixed(1)}/${r.theirs.seconds.toFixed(1)} s (CPU ${r.ours.cpuSeconds.toFixed(1)}/${r.theirs.cpuSeconds.toFixed(1)} s, RSS ${r.ours.rssMb.toFixed(0)}/${r.theirs.rssMb.toFixed(0)} MB)`,
     )
     .join(", ");
+  const cpu = (side: "ours" | "theirs") => median(results.map((r) => r[side].cpuSeconds));
   console.log(
-    `${label.padEnd(22)} ours/theirs ${each}  ratio median ${median(ratios).toFixed(2)} [${ratios.map((x) => x.toFixed(2)).join(", ")}]`,
+    `${label.padEnd(22)} ours/theirs ${each}  ratio median ${median(ratios).toFixed(2)} [${ratios.map((x) => x.toFixed(2)).join(", ")}]; client CPU median ${cpu("ours").toFixed(1)}/${cpu("theirs").toFixed(1)} s`,
   );
 }
 

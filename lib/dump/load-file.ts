@@ -1,6 +1,6 @@
-import zlib from "node:zlib";
 import { countCopyRows } from "./copy-text";
 import { ArchiveRefusal } from "./errors";
+import { gunzipInto, PiecePool } from "./inflate";
 import type { LoadTarget } from "./load-target";
 import type { ManifestDataFile, ManifestTable } from "./manifest";
 import { checkCompressed, checkDataFile } from "./read-archive";
@@ -14,8 +14,8 @@ const damaged = (path: string, why: string) =>
 
 /**
  * Decompressed pieces of this size: few enough that a piece costs little
- * (each is a thread-pool round trip and a message to the server), small
- * enough that a file of any size streams in bounded memory.
+ * (each is a message to the server), small enough that a file of any size
+ * streams in bounded memory.
  */
 const PIECE_BYTES = 1 << 20;
 
@@ -25,22 +25,21 @@ const PIECE_BYTES = 1 << 20;
  * then goes into the table's checksum (compared once the table's last file
  * is in), and its size and row count are compared at its end. A mismatch
  * throws, and the caller undoes the load: nothing unverified is kept.
- * Returns the file's row count.
+ * Pieces come from `pool` (see PiecePool). Returns the file's row count.
  */
 async function* checkedText(
   file: ManifestDataFile,
   compressed: Buffer,
   tally: ArchiveTally,
+  pool: PiecePool,
 ): AsyncGenerator<Buffer, number> {
   const stored = await checkCompressed(file, compressed);
   const tableHash = tally.startFile(file.path);
   let bytes = 0;
   let rows = 0;
   let last = 0x0a;
-  const gunzip = zlib.createGunzip({ chunkSize: PIECE_BYTES });
-  gunzip.end(compressed);
   try {
-    for await (const piece of gunzip as AsyncIterable<Buffer>) {
+    for (const piece of gunzipInto(compressed, pool)) {
       bytes += piece.length;
       if (bytes > file.bytes) throw damaged(file.path, "it holds more than the manifest says");
       tableHash.update(piece);
@@ -51,8 +50,6 @@ async function* checkedText(
   } catch (error) {
     if (error instanceof ArchiveRefusal) throw error;
     throw damaged(file.path, (error as Error).message);
-  } finally {
-    gunzip.destroy();
   }
   if (last !== 0x0a) {
     throw new ArchiveRefusal(
@@ -96,7 +93,10 @@ export class TableCopy {
   /** Runs the COPY: settles once `end` was called and every file is in, or on the first failure. */
   async run(target: LoadTarget): Promise<void> {
     try {
-      await target.copyIn(this.table.name, this.table.columns, this.text());
+      const pool = new PiecePool(PIECE_BYTES);
+      await target.copyIn(this.table.name, this.table.columns, this.text(pool), (piece) =>
+        pool.giveBack(piece),
+      );
     } catch (error) {
       this.fail(error);
       throw error;
@@ -136,7 +136,7 @@ export class TableCopy {
     for (const queued of this.waiting.splice(0)) queued.failed(error);
   }
 
-  private async *text(): AsyncGenerator<Buffer> {
+  private async *text(pool: PiecePool): AsyncGenerator<Buffer> {
     for (;;) {
       if (this.failure) throw this.failure.error;
       const next = this.waiting[0];
@@ -146,7 +146,7 @@ export class TableCopy {
         this.wake = null;
         continue;
       }
-      const rows = yield* checkedText(next.file, next.compressed, this.tally);
+      const rows = yield* checkedText(next.file, next.compressed, this.tally, pool);
       this.waiting.shift();
       this.onFileLoaded(rows);
       next.handedOver();

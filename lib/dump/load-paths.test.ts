@@ -73,4 +73,36 @@ describe.each(testEngines())("load paths [%s]", (engine) => {
       await target.drop();
     }
   });
+
+  it("loads a table of many megabytes byte for byte, a file at a time or several to a COPY", async () => {
+    // Text pieces are 1 MB, sent from reused buffers: this table takes
+    // several, in one file and across files of one COPY.
+    const big = await createTestDatabase(engine);
+    try {
+      await withLoadTransaction(big, (t) =>
+        t.exec(`
+          insert into audit_log (action, target_id, details)
+          select 'action ' || g, md5(g::text), jsonb_build_object('note', repeat(md5(g::text), 5))
+          from generate_series(1, 20000) g`),
+      );
+      const digests = await serverDigests(big);
+      for (const chunkBytes of [8 << 20, 700_000]) {
+        const bigFile = path.join(dir, `big-${chunkBytes}.tar`);
+        const dumped = await dumpToFile(big, bigFile, { chunkBytes });
+        const table = dumped.manifest.tables.find((t) => t.name === "audit_log")!;
+        expect(table.bytes).toBeGreaterThan(4 << 20);
+        for (const jobs of engine === "postgres" ? [1, 2] : [1]) {
+          const target = await createTestDatabase(engine, { migrate: false });
+          try {
+            await loadDumpArchive(target, bigFile, { jobs });
+            expect(await serverDigests(target)).toEqual(digests);
+          } finally {
+            await target.drop();
+          }
+        }
+      }
+    } finally {
+      await big.drop();
+    }
+  });
 });

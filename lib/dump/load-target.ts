@@ -1,5 +1,5 @@
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import type { Writable } from "node:stream";
+import { finished } from "node:stream/promises";
 import type { PGlite, Transaction } from "@electric-sql/pglite";
 import type postgres from "postgres";
 import type { DatabaseHandle } from "@/db/client";
@@ -11,8 +11,17 @@ import { qualified, quoteIdent } from "./tables";
 export interface LoadTarget {
   query: TextQuery;
   exec(statement: string): Promise<void>;
-  /** Inserts COPY text rows (identity values included) into `table`, as they come. */
-  copyIn(table: string, columns: string[], data: AsyncIterable<Buffer>): Promise<void>;
+  /**
+   * Inserts COPY text rows (identity values included) into `table`, as they
+   * come, and calls `sent` with each piece it no longer needs (the piece's
+   * buffer may then be reused).
+   */
+  copyIn(
+    table: string,
+    columns: string[],
+    data: AsyncIterable<Buffer>,
+    sent?: (piece: Buffer) => void,
+  ): Promise<void>;
   /** False where a COPY is taken whole (in memory) rather than streamed. */
   streamsCopy: boolean;
 }
@@ -27,9 +36,12 @@ function pgliteTarget(tx: Transaction): LoadTarget {
     streamsCopy: false,
     // The server parses its own format: exact, and fast. PGlite takes a
     // whole blob (one data file, bounded by the dump's chunk size).
-    copyIn: async (table, columns, data) => {
+    copyIn: async (table, columns, data, sent) => {
       const pieces: Uint8Array<ArrayBuffer>[] = [];
-      for await (const piece of data) pieces.push(new Uint8Array(piece));
+      for await (const piece of data) {
+        pieces.push(new Uint8Array(piece));
+        sent?.(piece);
+      }
       await tx.query(
         `COPY ${qualified(table)} (${columns.map(quoteIdent).join(", ")}) FROM '/dev/blob'`,
         [],
@@ -53,15 +65,54 @@ export function postgresTarget(tx: postgres.TransactionSql | postgres.ReservedSq
       await tx.unsafe(statement);
     },
     streamsCopy: true,
-    copyIn: async (table, columns, data) => {
+    copyIn: async (table, columns, data, sent) => {
       const writable = await tx
         .unsafe(
           `copy ${qualified(table)} (${columns.map(quoteIdent).join(", ")}) from stdin with (freeze)`,
         )
         .writable();
-      await pipeline(Readable.from(data), writable);
+      await writePieces(data, writable, sent);
     },
   };
+}
+
+/** How many pieces of a COPY may be on their way to the server at once. */
+const COPY_PIECES_IN_FLIGHT = 2;
+
+/**
+ * Writes the pieces and ends the stream, with at most COPY_PIECES_IN_FLIGHT
+ * of them on their way at once (memory stays bounded). A piece is sent once
+ * its write has called back: it is in the socket then.
+ */
+async function writePieces(
+  pieces: AsyncIterable<Buffer>,
+  writable: Writable,
+  sent?: (piece: Buffer) => void,
+): Promise<void> {
+  const done = finished(writable);
+  // Settled below either way; this keeps a failure from going unhandled meanwhile.
+  done.catch(() => {});
+  const inFlight: Promise<void>[] = [];
+  try {
+    for await (const piece of pieces) {
+      const written = new Promise<void>((resolve, reject) =>
+        writable.write(piece, (error) => {
+          if (error) return reject(error);
+          sent?.(piece);
+          resolve();
+        }),
+      );
+      written.catch(() => {});
+      inFlight.push(written);
+      if (inFlight.length >= COPY_PIECES_IN_FLIGHT) await Promise.race([inFlight.shift(), done]);
+    }
+    writable.end();
+  } catch (error) {
+    writable.destroy(error as Error);
+    await done.catch(() => {});
+    throw error;
+  }
+  await done;
 }
 
 export async function withLoadTransaction<T>(
