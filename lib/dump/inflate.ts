@@ -10,7 +10,12 @@ export class PiecePool {
   private readonly free: Buffer[] = [];
   private readonly lent = new Map<ArrayBufferLike, Buffer>();
 
-  constructor(readonly bytes: number) {}
+  /**
+   * Pieces of 1 MB by default: few enough that a piece costs little (each
+   * is a message to the server), small enough that a file of any size
+   * streams in bounded memory.
+   */
+  constructor(readonly bytes = 1 << 20) {}
 
   take(): Buffer {
     return this.free.pop() ?? Buffer.allocUnsafe(this.bytes);

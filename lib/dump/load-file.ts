@@ -1,23 +1,8 @@
-import { countCopyRows } from "./copy-text";
-import { ArchiveRefusal } from "./errors";
-import { gunzipInto, PiecePool } from "./inflate";
+import { PiecePool } from "./inflate";
 import type { LoadTarget } from "./load-target";
 import type { ManifestDataFile, ManifestTable } from "./manifest";
-import { checkCompressed, checkDataFile } from "./read-archive";
+import { checkCompressed, checkDataFile, dataFileText } from "./read-archive";
 import type { ArchiveTally } from "./verify";
-
-const damaged = (path: string, why: string) =>
-  new ArchiveRefusal(
-    "damaged",
-    `Data file ${path} is damaged (${why}): the archive was altered or corrupted.`,
-  );
-
-/**
- * Decompressed pieces of this size: few enough that a piece costs little
- * (each is a message to the server), small enough that a file of any size
- * streams in bounded memory.
- */
-const PIECE_BYTES = 1 << 20;
 
 /**
  * One data file's text, checked as it goes. The stored (compressed) bytes
@@ -35,32 +20,11 @@ async function* checkedText(
 ): AsyncGenerator<Buffer, number> {
   const stored = await checkCompressed(file, compressed);
   const tableHash = tally.startFile(file.path);
-  let bytes = 0;
-  let rows = 0;
-  let last = 0x0a;
-  try {
-    for (const piece of gunzipInto(compressed, pool)) {
-      bytes += piece.length;
-      if (bytes > file.bytes) throw damaged(file.path, "it holds more than the manifest says");
-      tableHash.update(piece);
-      rows += countCopyRows(piece);
-      last = piece[piece.length - 1]!;
-      yield piece;
-    }
-  } catch (error) {
-    if (error instanceof ArchiveRefusal) throw error;
-    throw damaged(file.path, (error as Error).message);
-  }
-  if (last !== 0x0a) {
-    throw new ArchiveRefusal(
-      "malformed",
-      `Data file ${file.path} does not end with a complete row.`,
-    );
-  }
-  const facts = { rows, bytes, ...stored };
+  const text = yield* dataFileText(file.path, compressed, pool, tableHash, file.bytes);
+  const facts = { ...text, ...stored };
   checkDataFile(file, facts);
   tally.endFile(file.path, facts);
-  return rows;
+  return text.rows;
 }
 
 interface QueuedFile {
@@ -93,7 +57,7 @@ export class TableCopy {
   /** Runs the COPY: settles once `end` was called and every file is in, or on the first failure. */
   async run(target: LoadTarget): Promise<void> {
     try {
-      const pool = new PiecePool(PIECE_BYTES);
+      const pool = new PiecePool();
       await target.copyIn(this.table.name, this.table.columns, this.text(pool), (piece) =>
         pool.giveBack(piece),
       );

@@ -1,9 +1,8 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
-import { promisify } from "node:util";
-import zlib from "node:zlib";
 import { countCopyRows } from "./copy-text";
 import { ArchiveRefusal } from "./errors";
+import { gunzipInto, type PiecePool } from "./inflate";
 import {
   DUMP_FORMAT,
   DUMP_FORMAT_VERSION,
@@ -13,8 +12,6 @@ import {
   type ManifestDataFile,
 } from "./manifest";
 import { readTar, TarFormatError } from "./tar";
-
-const gunzip = promisify(zlib.gunzip);
 
 /** A path, or something that opens the archive afresh each time (it is read twice). */
 export type ArchiveSource = string | (() => AsyncIterable<Uint8Array>);
@@ -107,6 +104,12 @@ export const sha256 = (data: Buffer) => crypto.createHash("sha256").update(data)
 export const sha256OffThread = async (data: Buffer): Promise<string> =>
   Buffer.from(await crypto.subtle.digest("SHA-256", data)).toString("hex");
 
+const damaged = (path: string, why: string) =>
+  new ArchiveRefusal(
+    "damaged",
+    `Data file ${path} is damaged (${why}): the archive was altered or corrupted.`,
+  );
+
 const checksumMismatch = (path: string) =>
   new ArchiveRefusal(
     "damaged",
@@ -119,7 +122,6 @@ export interface DataFileFacts {
   bytes: number;
   compressedBytes: number;
   compressedSha256: string;
-  data: Buffer;
 }
 
 /**
@@ -130,10 +132,7 @@ export async function checkCompressed(
   file: ManifestDataFile,
   compressed: Buffer,
 ): Promise<Pick<DataFileFacts, "compressedBytes" | "compressedSha256">> {
-  const stored = {
-    compressedBytes: compressed.length,
-    compressedSha256: await sha256OffThread(compressed),
-  };
+  const stored = await storedFacts(compressed);
   if (
     stored.compressedBytes !== file.compressedBytes ||
     stored.compressedSha256 !== file.compressedSha256
@@ -143,34 +142,53 @@ export async function checkCompressed(
   return stored;
 }
 
-export async function inspectDataFile(
-  name: string,
+/** The stored bytes' size and checksum. */
+export async function storedFacts(
   compressed: Buffer,
-  maxBytes = MAX_ENTRY_BYTES,
-): Promise<DataFileFacts> {
-  let data: Buffer;
-  try {
-    data = await gunzip(compressed, { maxOutputLength: Math.max(1, maxBytes) });
-  } catch (error) {
-    throw new ArchiveRefusal(
-      "damaged",
-      `Data file ${name} is damaged (${(error as Error).message}): the archive was altered or corrupted.`,
-    );
-  }
-  if (data.length > 0 && data[data.length - 1] !== 0x0a) {
-    throw new ArchiveRefusal("malformed", `Data file ${name} does not end with a complete row.`);
-  }
+): Promise<Pick<DataFileFacts, "compressedBytes" | "compressedSha256">> {
   return {
-    rows: countCopyRows(data),
-    bytes: data.length,
     compressedBytes: compressed.length,
     compressedSha256: await sha256OffThread(compressed),
-    data,
   };
 }
 
+/**
+ * A data file's text, in pieces from `pool` (see gunzipInto), each added to
+ * `tableHash` before it is yielded. A file that is damaged, inflates to
+ * more than `maxBytes` or does not end with a complete row is refused.
+ * Returns the text's size and row count.
+ */
+export function* dataFileText(
+  path: string,
+  compressed: Buffer,
+  pool: PiecePool,
+  tableHash: crypto.Hash,
+  maxBytes: number,
+): Generator<Buffer, Pick<DataFileFacts, "rows" | "bytes">> {
+  let bytes = 0;
+  let rows = 0;
+  let last = 0x0a;
+  try {
+    for (const piece of gunzipInto(compressed, pool)) {
+      bytes += piece.length;
+      if (bytes > maxBytes) throw damaged(path, `it inflates to more than ${maxBytes} bytes`);
+      tableHash.update(piece);
+      rows += countCopyRows(piece);
+      last = piece[piece.length - 1]!;
+      yield piece;
+    }
+  } catch (error) {
+    if (error instanceof ArchiveRefusal) throw error;
+    throw damaged(path, (error as Error).message);
+  }
+  if (last !== 0x0a) {
+    throw new ArchiveRefusal("malformed", `Data file ${path} does not end with a complete row.`);
+  }
+  return { rows, bytes };
+}
+
 /** Compares one data file with its manifest entry: damage first, then lying counts. */
-export function checkDataFile(file: ManifestDataFile, facts: Omit<DataFileFacts, "data">): void {
+export function checkDataFile(file: ManifestDataFile, facts: DataFileFacts): void {
   if (
     file.compressedSha256 !== facts.compressedSha256 ||
     file.compressedBytes !== facts.compressedBytes ||

@@ -1,9 +1,10 @@
+import zlib from "node:zlib";
 import path from "node:path";
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, testEngines, type TestDatabase } from "@/lib/testing/engines";
 import { parseCopyRows } from "./copy-text";
-import { archiveEntries, inspectDataFile } from "./read-archive";
+import { archiveEntries } from "./read-archive";
 import { tempDir } from "./testing/fixtures";
 import { verifyDumpArchive } from "./verify";
 import { writeDumpArchive } from "./write";
@@ -21,8 +22,8 @@ async function archivedTotal(file: string): Promise<number> {
     if (entry.kind !== "data") continue;
     const table = manifest.tables.find((t) => t.files.some((f) => f.path === entry.name))!;
     if (table.name !== "view_log" && table.name !== "audit_log") continue;
-    const { data } = await inspectDataFile(entry.name, entry.data);
-    for (const row of parseCopyRows(data, table.columns.length)) {
+    // Verified above: the text is what the dump wrote.
+    for (const row of parseCopyRows(zlib.gunzipSync(entry.data), table.columns.length)) {
       if (table.name === "view_log") total += Number(row[table.columns.indexOf("duration_ms")]);
       else
         total += (JSON.parse(row[table.columns.indexOf("details")]!) as { amount: number }).amount;

@@ -1,15 +1,18 @@
 import crypto from "node:crypto";
 import { ArchiveRefusal } from "./errors";
+import { PiecePool } from "./inflate";
 import type { DumpManifest } from "./manifest";
 import { codeMigrations, planMigrations, type CodeMigration } from "./migrations";
 import {
   archiveEntries,
   checkDataFile,
-  inspectDataFile,
+  dataFileText,
+  MAX_ENTRY_BYTES,
   parseManifest,
   sha256,
   type ArchiveEntry,
   type ArchiveSource,
+  storedFacts,
   type DataFileFacts,
 } from "./read-archive";
 
@@ -29,7 +32,7 @@ function streamOf(path: string): string {
  * file, the digest of each table's chunks in order, and the small entries.
  */
 export class ArchiveTally {
-  readonly files = new Map<string, Omit<DataFileFacts, "data">>();
+  readonly files = new Map<string, DataFileFacts>();
   readonly streams = new Map<string, { hash: crypto.Hash; paths: string[] }>();
   manifestData: Buffer | null = null;
   schemaSha: string | null = null;
@@ -44,7 +47,7 @@ export class ArchiveTally {
     return stream.hash;
   }
 
-  endFile(path: string, facts: Omit<DataFileFacts, "data">): void {
+  endFile(path: string, facts: DataFileFacts): void {
     this.files.set(path, facts);
   }
 
@@ -141,14 +144,18 @@ export async function verifyDumpArchive(
   known: CodeMigration[] = codeMigrations(),
 ): Promise<VerifiedArchive> {
   const tally = new ArchiveTally();
+  const pool = new PiecePool();
   for await (const entry of archiveEntries(source)) {
     if (entry.kind !== "data") {
       tally.other(entry);
       continue;
     }
-    const { data, ...facts } = await inspectDataFile(entry.name, entry.data);
-    tally.startFile(entry.name).update(data);
-    tally.endFile(entry.name, facts);
+    const tableHash = tally.startFile(entry.name);
+    // The manifest comes last, so a file's size is bounded only by the reader's limit here.
+    const text = dataFileText(entry.name, entry.data, pool, tableHash, MAX_ENTRY_BYTES);
+    let next = text.next();
+    for (; !next.done; next = text.next()) pool.giveBack(next.value);
+    tally.endFile(entry.name, { ...next.value, ...(await storedFacts(entry.data)) });
   }
   const verified = readManifest(tally.manifestData, known);
   checkTally(verified.manifest, tally);
