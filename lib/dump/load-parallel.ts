@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import type postgres from "postgres";
 import {
   dropKeysAndIndexes,
@@ -10,13 +11,13 @@ import { postgresTarget, type LoadTarget } from "./load-target";
 import type { ManifestDataFile, ManifestTable } from "./manifest";
 import {
   finishTarget,
-  forEachDataFile,
   progressOf,
   prepareTarget,
   type LoadPlan,
   type LoadReport,
 } from "./load-steps";
-import type { ArchiveSource } from "./read-archive";
+import { ArchiveRefusal } from "./errors";
+import { indexArchive, readIndexed, type IndexedEntry } from "./read-archive";
 import { stableOutputSettings } from "./source";
 import { qualified, quoteIdent } from "./tables";
 import { ArchiveTally } from "./verify";
@@ -111,7 +112,6 @@ class KeyWork {
  * bounded.
  */
 class Lane {
-  assignedBytes = 0;
   /** The tables in the open transaction, and those of them still waiting for files. */
   private readonly open = new Set<string>();
   private readonly loading = new Set<string>();
@@ -121,7 +121,6 @@ class Lane {
   private readonly files: Promise<void>[] = [];
   private last: Promise<void> = Promise.resolve();
   private pending = 0;
-  private buildingKey = false;
   private failure: { error: unknown } | null = null;
   private stopped = false;
 
@@ -133,26 +132,12 @@ class Lane {
     keyWork.attach(this);
   }
 
-  /**
-   * Work queued and not yet done: the lane with the least takes the next
-   * table. A key under way counts for much: it may take seconds, where a
-   * COPY ends as soon as the archive has given all of its table.
-   */
-  get backlog(): number {
-    return this.pending + (this.buildingKey ? 100 : 0);
-  }
-
-  has(table: string): boolean {
-    return this.loading.has(table);
-  }
-
   /** Gives this lane a table, emptied in the lane's transaction (opened if need be). */
-  take(table: string, bytes: number): void {
+  take(table: string): void {
     this.endCopy();
     const opening = this.open.size === 0;
     this.open.add(table);
     this.loading.add(table);
-    this.assignedBytes += bytes;
     this.enqueue(async () => {
       if (opening) {
         await this.target.exec("begin");
@@ -172,7 +157,7 @@ class Lane {
       this.enqueue(() => copy.run(this.target).finally(() => this.copies.delete(copy)));
     }
     this.files.push(this.copy.add(file, compressed));
-    if (this.files.length > 8) await this.files.shift();
+    if (this.files.length > 4) await this.files.shift();
   }
 
   private endCopy(): void {
@@ -237,13 +222,8 @@ class Lane {
     if (this.pending > 0 || this.open.size > 0 || this.failure || this.stopped) return;
     const key = this.keyWork.take();
     if (!key) return;
-    this.buildingKey = true;
     this.enqueue(async () => {
-      try {
-        await this.target.exec(key.sql);
-      } finally {
-        this.buildingKey = false;
-      }
+      await this.target.exec(key.sql);
       this.keyWork.built(key);
     });
   }
@@ -320,6 +300,80 @@ async function undo(target: LoadTarget, schemasBefore: Set<string>): Promise<voi
   }
 }
 
+interface IndexedArchive {
+  handle: fs.promises.FileHandle;
+  entries: IndexedEntry[];
+  byPath: Map<string, IndexedEntry>;
+}
+
+/**
+ * Indexes the archive file and checks its data files against the manifest:
+ * none unlisted, none missing. (Their contents are checked as they load.)
+ */
+async function openIndexed(file: string, plan: LoadPlan): Promise<IndexedArchive> {
+  const entries = await indexArchive(file);
+  const byPath = new Map(entries.filter((e) => e.kind === "data").map((e) => [e.name, e]));
+  for (const path of byPath.keys()) {
+    if (!plan.byPath.has(path))
+      throw new ArchiveRefusal("malformed", `Data file ${path} is not listed.`);
+  }
+  for (const table of plan.verified.manifest.tables) {
+    for (const listed of table.files) {
+      if (!byPath.has(listed.path)) {
+        throw new ArchiveRefusal(
+          "malformed",
+          `Data file ${listed.path} of table ${table.name} is missing from the archive.`,
+        );
+      }
+    }
+  }
+  return { handle: await fs.promises.open(file, "r"), entries, byPath };
+}
+
+/**
+ * Each connection reads its own tables' files from the archive, a table at
+ * a time (largest first, as pg_restore -j orders them), so that none waits
+ * for files of a table another is still loading; the other entries go to
+ * the tally. After a failure no connection takes another table.
+ */
+async function feedLanes(
+  lanes: Lane[],
+  archive: IndexedArchive,
+  plan: LoadPlan,
+  tally: ArchiveTally,
+): Promise<void> {
+  for (const entry of archive.entries) {
+    if (entry.kind !== "data") {
+      tally.other({ ...entry, data: await readIndexed(archive.handle, entry) });
+    }
+  }
+  const tables = plan.verified.manifest.tables
+    .filter((t) => t.files.length > 0)
+    .sort((a, b) => b.bytes - a.bytes);
+  let failed = false;
+  const feed = async (lane: Lane) => {
+    for (let table = tables.shift(); table && !failed; table = tables.shift()) {
+      lane.take(table.name);
+      for (const file of table.files) {
+        if (failed) return;
+        const compressed = await readIndexed(archive.handle, archive.byPath.get(file.path)!);
+        await lane.addFile(table, file, compressed);
+      }
+      lane.tableLoaded(table.name);
+    }
+  };
+  const fed = await Promise.allSettled(
+    lanes.map((lane) =>
+      feed(lane).catch((error: unknown) => {
+        failed = true;
+        throw error;
+      }),
+    ),
+  );
+  const failure = fed.find((r) => r.status === "rejected");
+  if (failure) throw failure.reason;
+}
+
 /**
  * A load on several connections, as `pg_restore -j` does: the schema first,
  * then the tables shared out between the connections as their files come
@@ -333,10 +387,12 @@ async function undo(target: LoadTarget, schemasBefore: Set<string>): Promise<voi
 export async function loadInParallel(
   sql: postgres.Sql,
   jobs: number,
-  source: ArchiveSource,
+  file: string,
   plan: LoadPlan,
 ): Promise<LoadReport> {
   const { manifest, migrations } = plan.verified;
+  // The archive's structure and its data files against the manifest, before anything is written.
+  const archive = await openIndexed(file, plan);
   const reserved: postgres.ReservedSql[] = [];
   try {
     for (let i = 0; i < Math.min(jobs, sql.options.max); i++) reserved.push(await sql.reserve());
@@ -354,26 +410,8 @@ export async function loadInParallel(
         (target) =>
           new Lane(target, keyWork, (table) => new TableCopy(table, tally, progressOf(plan))),
       );
-      const filesLeft = new Map(manifest.tables.map((t) => [t.name, t.files.length]));
       try {
-        await forEachDataFile(source, plan, tally, async (listed, compressed) => {
-          const name = listed.table.name;
-          let lane = lanes.find((l) => l.has(name));
-          if (!lane) {
-            // The least busy lane: one building a long index takes no new table.
-            lane = lanes.reduce((a, b) =>
-              b.backlog < a.backlog ||
-              (b.backlog === a.backlog && b.assignedBytes < a.assignedBytes)
-                ? b
-                : a,
-            );
-            lane.take(name, listed.table.bytes);
-          }
-          await lane.addFile(listed.table, listed.file, compressed);
-          const left = filesLeft.get(name)! - 1;
-          filesLeft.set(name, left);
-          if (left === 0) lane.tableLoaded(name);
-        });
+        await feedLanes(lanes, archive, plan, tally);
         await drainAll(lanes);
       } catch (error) {
         await Promise.all(lanes.map((lane) => lane.stop(error).catch(() => {})));
@@ -398,5 +436,6 @@ export async function loadInParallel(
     }
   } finally {
     for (const connection of reserved) connection.release();
+    await archive.handle.close();
   }
 }

@@ -25,8 +25,10 @@ export interface LoadOptions {
   /** Skips the verification pass when the caller has just run it on the same bytes. */
   verified?: VerifiedArchive;
   /**
-   * PostgreSQL only: load tables side by side on this many connections, as
-   * `pg_restore -j` does. Default 1: the whole load is one transaction.
+   * PostgreSQL and an archive file only (each connection reads its own
+   * tables' files from it): load tables side by side on this many
+   * connections, as `pg_restore -j` does. Default 1: the whole load is one
+   * transaction.
    * With more, it is several (see loadInParallel): all or nothing still, but
    * a failure is undone by dropping what the load created, not by rollback.
    */
@@ -64,7 +66,9 @@ export async function loadDumpArchive(
     onProgress: options.onProgress,
   };
   const jobs = handle.engine === "postgres" ? Math.max(1, Math.floor(options.jobs ?? 1)) : 1;
-  if (jobs > 1) return loadInParallel(handle.raw as postgres.Sql, jobs, source, plan);
+  if (jobs > 1 && typeof source === "string") {
+    return loadInParallel(handle.raw as postgres.Sql, jobs, source, plan);
+  }
   return withLoadTransaction(handle, async (target) => {
     await prepareTarget(target, manifest, verified.migrations, { record: true });
     const tally = new ArchiveTally();

@@ -11,7 +11,7 @@ import {
   type DumpManifest,
   type ManifestDataFile,
 } from "./manifest";
-import { readTar, TarFormatError } from "./tar";
+import { indexTar, readTar, TarFormatError } from "./tar";
 
 /** A path, or something that opens the archive afresh each time (it is read twice). */
 export type ArchiveSource = string | (() => AsyncIterable<Uint8Array>);
@@ -48,29 +48,77 @@ export interface ArchiveEntry {
   data: Buffer;
 }
 
+/** A tar reader's complaint as the load's refusal. */
+function asRefusal(error: unknown): unknown {
+  if (!(error instanceof TarFormatError)) return error;
+  return new ArchiveRefusal(
+    error.code,
+    error.code === "truncated"
+      ? "The archive is truncated: it ends before its last entry is complete. Copy or download it again."
+      : `The archive is not a valid tar file: ${error.message}.`,
+  );
+}
+
+/** Known names only, each once. */
+function checkedNames(): (name: string, type: "file" | "directory") => EntryKind {
+  const seen = new Set<string>();
+  return (name, type) => {
+    const kind = entryKind(name, type);
+    if (seen.has(name)) {
+      throw new ArchiveRefusal("malformed", `The archive holds ${name} twice.`);
+    }
+    seen.add(name);
+    return kind;
+  };
+}
+
 /** The archive's entries, structurally checked: known names only, each once. */
 export async function* archiveEntries(source: ArchiveSource): AsyncGenerator<ArchiveEntry> {
-  const seen = new Set<string>();
+  const kindOf = checkedNames();
   try {
     for await (const entry of readTar(open(source), MAX_ENTRY_BYTES)) {
-      const kind = entryKind(entry.name, entry.type);
-      if (seen.has(entry.name)) {
-        throw new ArchiveRefusal("malformed", `The archive holds ${entry.name} twice.`);
-      }
-      seen.add(entry.name);
-      yield { name: entry.name, kind, data: entry.data };
+      yield { name: entry.name, kind: kindOf(entry.name, entry.type), data: entry.data };
     }
   } catch (error) {
-    if (error instanceof TarFormatError) {
-      throw new ArchiveRefusal(
-        error.code,
-        error.code === "truncated"
-          ? "The archive is truncated: it ends before its last entry is complete. Copy or download it again."
-          : `The archive is not a valid tar file: ${error.message}.`,
-      );
-    }
-    throw error;
+    throw asRefusal(error);
   }
+}
+
+export interface IndexedEntry {
+  name: string;
+  kind: EntryKind;
+  offset: number;
+  size: number;
+}
+
+/**
+ * Where each entry of an archive file lies, with the checks archiveEntries
+ * makes, from the tar headers alone: connections loading side by side then
+ * each read their own tables' files, as pg_restore -j reads its own.
+ */
+export async function indexArchive(file: string): Promise<IndexedEntry[]> {
+  const kindOf = checkedNames();
+  try {
+    return (await indexTar(file, MAX_ENTRY_BYTES)).map((entry) => ({
+      name: entry.name,
+      kind: kindOf(entry.name, entry.type),
+      offset: entry.offset,
+      size: entry.size,
+    }));
+  } catch (error) {
+    throw asRefusal(error);
+  }
+}
+
+/** An indexed entry's body. */
+export async function readIndexed(
+  handle: fs.promises.FileHandle,
+  entry: IndexedEntry,
+): Promise<Buffer> {
+  const data = Buffer.allocUnsafe(entry.size);
+  const { bytesRead } = await handle.read(data, 0, entry.size, entry.offset);
+  if (bytesRead !== entry.size) throw asRefusal(new TarFormatError("", "truncated"));
+  return data;
 }
 
 export function parseManifest(data: Buffer): DumpManifest {

@@ -4,7 +4,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { readTar, TAR_END, tarHeader, tarPadding, TarFormatError } from "./tar";
+import { indexTar, readTar, TAR_END, tarHeader, tarPadding, TarFormatError } from "./tar";
 import { tempDir } from "./testing/fixtures";
 
 function tarOf(entries: { name: string; data: Buffer }[]): Buffer {
@@ -90,5 +90,30 @@ describe("tar", () => {
         for await (const e of readTar(Readable.from(chunks), 100)) void e;
       })(),
     ).rejects.toBeInstanceOf(TarFormatError);
+  });
+
+  it("indexes a file's entries where readTar reads them, and refuses a truncated one", async () => {
+    const entries = [
+      { name: "a.txt", data: Buffer.from("first") },
+      { name: "empty", data: Buffer.alloc(0) },
+      { name: "b.bin", data: Buffer.alloc(1300, 7) },
+    ];
+    const dir = tempDir();
+    const file = path.join(dir, "x.tar");
+    const bytes = tarOf(entries);
+    fs.writeFileSync(file, bytes);
+    const index = await indexTar(file, 1 << 20);
+    expect(index.map((e) => [e.name, e.type, e.size])).toEqual(
+      entries.map((e) => [e.name, "file", e.data.length]),
+    );
+    for (const [i, e] of index.entries()) {
+      expect(bytes.subarray(e.offset, e.offset + e.size).equals(entries[i]!.data)).toBe(true);
+    }
+    // Cut inside the last body, and where the end marker should be.
+    for (const cut of [index[2]!.offset + 100, bytes.length - TAR_END.length]) {
+      fs.writeFileSync(file, bytes.subarray(0, cut));
+      await expect(indexTar(file, 1 << 20)).rejects.toMatchObject({ code: "truncated" });
+    }
+    await expect(indexTar(file, 1000)).rejects.toThrow(TarFormatError);
   });
 });

@@ -1,3 +1,4 @@
+import fs from "node:fs";
 /**
  * The small part of POSIX ustar the dump needs: regular files with short
  * names, written sequentially. Readable by GNU tar, bsdtar and Python's
@@ -109,6 +110,35 @@ function readOctal(header: Buffer, offset: number, length: number, what: string)
   return parseInt(text, 8);
 }
 
+/**
+ * A header's entry: name, type and body size; null for the end-of-archive
+ * marker (GNU tar writes two zero blocks; one is enough to mark the end).
+ */
+function parseHeader(
+  header: Buffer,
+  maxEntryBytes: number,
+): { name: string; type: TarEntry["type"]; size: number } | null {
+  if (header.every((b) => b === 0)) return null;
+  if (readOctal(header, 148, 8, "checksum") !== headerChecksum(header)) {
+    throw new TarFormatError("a tar header checksum does not match: the archive is corrupt");
+  }
+  if (readString(header, 257, 6) !== "ustar") {
+    throw new TarFormatError("not a ustar archive");
+  }
+  const prefix = readString(header, 345, 155);
+  const name = (prefix ? prefix + "/" : "") + readString(header, 0, 100);
+  const size = readOctal(header, 124, 12, "size");
+  const typeFlag = String.fromCharCode(header[156]!);
+  let type: TarEntry["type"];
+  if (typeFlag === "0" || typeFlag === "\0") type = "file";
+  else if (typeFlag === "5") type = "directory";
+  else throw new TarFormatError(`entry ${name} is not a regular file (type ${typeFlag})`);
+  if (size > maxEntryBytes) {
+    throw new TarFormatError(`entry ${name} is larger than the ${maxEntryBytes} bytes allowed`);
+  }
+  return { name, type, size };
+}
+
 export interface TarEntry {
   name: string;
   type: "file" | "directory";
@@ -130,27 +160,9 @@ export async function* readTar(
     for (;;) {
       const header = await reader.read(BLOCK);
       if (header.length < BLOCK) throw new TarFormatError("the archive is truncated", "truncated");
-      if (header.every((b) => b === 0)) {
-        // GNU tar writes two zero blocks; one is enough to mark the end.
-        return;
-      }
-      if (readOctal(header, 148, 8, "checksum") !== headerChecksum(header)) {
-        throw new TarFormatError("a tar header checksum does not match: the archive is corrupt");
-      }
-      if (readString(header, 257, 6) !== "ustar") {
-        throw new TarFormatError("not a ustar archive");
-      }
-      const prefix = readString(header, 345, 155);
-      const name = (prefix ? prefix + "/" : "") + readString(header, 0, 100);
-      const size = readOctal(header, 124, 12, "size");
-      const typeFlag = String.fromCharCode(header[156]!);
-      let type: TarEntry["type"];
-      if (typeFlag === "0" || typeFlag === "\0") type = "file";
-      else if (typeFlag === "5") type = "directory";
-      else throw new TarFormatError(`entry ${name} is not a regular file (type ${typeFlag})`);
-      if (size > maxEntryBytes) {
-        throw new TarFormatError(`entry ${name} is larger than the ${maxEntryBytes} bytes allowed`);
-      }
+      const parsed = parseHeader(header, maxEntryBytes);
+      if (!parsed) return;
+      const { name, type, size } = parsed;
       const data = await reader.read(size);
       if (data.length < size) throw new TarFormatError("the archive is truncated", "truncated");
       const padding = (BLOCK - (size % BLOCK)) % BLOCK;
@@ -161,5 +173,39 @@ export async function* readTar(
     }
   } finally {
     await reader.close();
+  }
+}
+
+/** Where an entry's body lies in a tar file. */
+export interface TarIndexEntry {
+  name: string;
+  type: TarEntry["type"];
+  offset: number;
+  size: number;
+}
+
+/**
+ * Every entry of a tar file and where its body lies, read from the headers
+ * alone (bodies are skipped, not read), with readTar's checks: a body that
+ * runs past the end of the file is truncation.
+ */
+export async function indexTar(file: string, maxEntryBytes: number): Promise<TarIndexEntry[]> {
+  const handle = await fs.promises.open(file, "r");
+  try {
+    const { size: fileSize } = await handle.stat();
+    const entries: TarIndexEntry[] = [];
+    const header = Buffer.alloc(BLOCK);
+    for (let at = 0; ;) {
+      const { bytesRead } = await handle.read(header, 0, BLOCK, at);
+      if (bytesRead < BLOCK) throw new TarFormatError("the archive is truncated", "truncated");
+      const parsed = parseHeader(header, maxEntryBytes);
+      if (!parsed) return entries;
+      const offset = at + BLOCK;
+      at = offset + Math.ceil(parsed.size / BLOCK) * BLOCK;
+      if (at > fileSize) throw new TarFormatError("the archive is truncated", "truncated");
+      entries.push({ ...parsed, offset });
+    }
+  } finally {
+    await handle.close();
   }
 }
