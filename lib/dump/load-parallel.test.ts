@@ -15,7 +15,7 @@ describe.skipIf(!testEngines().includes("postgres"))("load on two connections", 
   beforeAll(async () => {
     source = await createTestDatabase("postgres");
     await insertDataset(source, fc.sample(dataset, { numRuns: 1, seed: 7 })[0]!);
-    // Tiny files: tables span several, interleaved in the archive.
+    // Tiny files: each table spans several.
     await dumpToFile(source, file, { chunkBytes: 64, batchRows: 2 });
   });
   afterAll(async () => {

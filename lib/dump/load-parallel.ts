@@ -103,13 +103,11 @@ class KeyWork {
 /**
  * One connection's share of the work, run in order: the tables given to it,
  * in a transaction that empties each table first (so that COPY FREEZE may
- * write it) and is committed as soon as every table in it has all its rows
- * (tables dumped side by side come interleaved in the archive). A run of
- * files of one table is one COPY (see TableCopy). With nothing to do, it
- * builds keys of tables already committed, whichever connection loaded
- * them, as pg_restore -j does; data comes first, so the archive keeps being
- * read. At most a few compressed files wait their turn, so memory stays
- * bounded.
+ * write it) and is committed as soon as every table in it has all its rows.
+ * A run of files of one table is one COPY (see TableCopy). With nothing to
+ * do, it builds keys of tables already committed, whichever connection
+ * loaded them, as pg_restore -j does. At most a few compressed files wait
+ * their turn, so memory stays bounded.
  */
 class Lane {
   /** The tables in the open transaction, and those of them still waiting for files. */
@@ -376,8 +374,8 @@ async function feedLanes(
 
 /**
  * A load on several connections, as `pg_restore -j` does: the schema first,
- * then the tables shared out between the connections as their files come
- * (largest share first), keys and indexes rebuilt side by side, and last the
+ * then the tables shared out between the connections (see feedLanes), keys
+ * and indexes rebuilt side by side, and last the
  * checks, sequences and migration records. Each step is its own transaction,
  * so the load is all or nothing by other means than rollback: until the last
  * step the migrations are unrecorded and the app will not start on the
