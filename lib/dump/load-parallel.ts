@@ -375,12 +375,12 @@ async function feedLanes(
 /**
  * A load on several connections, as `pg_restore -j` does: the schema first,
  * then the tables shared out between the connections (see feedLanes), keys
- * and indexes rebuilt side by side, and last the
- * checks, sequences and migration records. Each step is its own transaction,
- * so the load is all or nothing by other means than rollback: until the last
- * step the migrations are unrecorded and the app will not start on the
- * database, and if any step fails everything the load created is dropped
- * again, leaving the target as empty as it was.
+ * and indexes rebuilt side by side, and last the checks, sequences and
+ * migration records. Each step is its own transaction, so the load is all
+ * or nothing by other means than rollback: until the last step the
+ * migrations are unrecorded and the app will not start on the database, and
+ * if any step fails everything the load created is dropped again, leaving
+ * the target as empty as it was.
  */
 export async function loadInParallel(
   sql: postgres.Sql,
