@@ -102,18 +102,16 @@ class KeyWork {
 
 /**
  * One connection's share of the work, run in order: the tables given to it,
- * in a transaction that empties each table first (so that COPY FREEZE may
- * write it) and is committed as soon as every table in it has all its rows.
- * A run of files of one table is one COPY (see TableCopy). With nothing to
- * do, it builds keys of tables already committed, whichever connection
- * loaded them, as pg_restore -j does. At most a few compressed files wait
- * their turn, so memory stays bounded.
+ * one at a time, each in a transaction that empties it first (so that COPY
+ * FREEZE may write it), loads its files with one COPY (see TableCopy) and
+ * is committed as soon as all its rows are in. With nothing to do, it
+ * builds keys of tables already committed, whichever connection loaded
+ * them, as pg_restore -j does. At most a few compressed files wait their
+ * turn, so memory stays bounded.
  */
 class Lane {
-  /** The tables in the open transaction, and those of them still waiting for files. */
-  private readonly open = new Set<string>();
-  private readonly loading = new Set<string>();
-  /** The COPY files are added to, and every COPY not yet over. */
+  /** The table in the open transaction, and its COPY; every COPY not yet over. */
+  private table: ManifestTable | null = null;
   private copy: TableCopy | null = null;
   private readonly copies = new Set<TableCopy>();
   private readonly files: Promise<void>[] = [];
@@ -130,64 +128,35 @@ class Lane {
     keyWork.attach(this);
   }
 
-  /** Gives this lane a table, emptied in the lane's transaction (opened if need be). */
-  take(table: string): void {
-    this.endCopy();
-    const opening = this.open.size === 0;
-    this.open.add(table);
-    this.loading.add(table);
+  /** Starts loading `table`: a transaction that empties it, and the COPY its files go to. */
+  startTable(table: ManifestTable): void {
+    const copy = this.newCopy(table);
+    this.table = table;
+    this.copy = copy;
+    this.copies.add(copy);
     this.enqueue(async () => {
-      if (opening) {
-        await this.target.exec("begin");
-        await this.target.exec(stableOutputSettings);
-      }
-      await this.target.exec(`truncate ${qualified(table)}`);
+      await this.target.exec("begin");
+      await this.target.exec(stableOutputSettings);
+      await this.target.exec(`truncate ${qualified(table.name)}`);
     });
+    this.enqueue(() => copy.run(this.target).finally(() => this.copies.delete(copy)));
   }
 
-  /** Loads a file of one of this lane's tables; waits while too many are queued. */
-  async addFile(table: ManifestTable, file: ManifestDataFile, compressed: Buffer): Promise<void> {
-    if (this.copy && this.copy.table !== table) this.endCopy();
-    if (!this.copy) {
-      const copy = this.newCopy(table);
-      this.copy = copy;
-      this.copies.add(copy);
-      this.enqueue(() => copy.run(this.target).finally(() => this.copies.delete(copy)));
-    }
-    this.files.push(this.copy.add(file, compressed));
+  /** Loads a file of the table under way; waits while too many are queued. */
+  async addFile(file: ManifestDataFile, compressed: Buffer): Promise<void> {
+    this.files.push(this.copy!.add(file, compressed));
     if (this.files.length > 4) await this.files.shift();
   }
 
-  private endCopy(): void {
-    this.copy?.end();
+  /** The table under way has all its files: it is committed once they are in. */
+  endTable(): void {
+    const table = this.table!;
+    this.copy!.end();
     this.copy = null;
-  }
-
-  /** `table` has all its files queued: once no table in the transaction waits for more, it is committed. */
-  tableLoaded(table: string): void {
-    this.endCopy();
-    this.loading.delete(table);
-    if (this.loading.size === 0) this.commit();
-  }
-
-  /**
-   * The archive is read: commits what is open, even a table whose files did
-   * not all come (the archive's check refuses it next, and the undo must
-   * not wait for this transaction's locks).
-   */
-  archiveRead(): void {
-    this.endCopy();
-    this.loading.clear();
-    this.commit();
-  }
-
-  private commit(): void {
-    if (this.open.size === 0) return;
-    const committed = [...this.open];
-    this.open.clear();
+    this.table = null;
     this.enqueue(async () => {
       await this.target.exec("commit");
-      for (const name of committed) this.keyWork.release(name);
+      this.keyWork.release(table.name);
     });
   }
 
@@ -211,13 +180,13 @@ class Lane {
   }
 
   /**
-   * With nothing queued and no transaction open, builds one key that is
-   * ready. (Not inside the transaction: the locks it took would be held until
-   * the commit, which waits for the archive to be read, which may wait for a
-   * connection that needs one of those locks.)
+   * With nothing queued and no table under way, builds one key that is
+   * ready. (Not inside a table's transaction: the locks it took would be
+   * held until that table's commit, and a foreign key's lock on a table
+   * another connection is loading would wait for that one's commit.)
    */
   whenIdle(): void {
-    if (this.pending > 0 || this.open.size > 0 || this.failure || this.stopped) return;
+    if (this.pending > 0 || this.table || this.failure || this.stopped) return;
     const key = this.keyWork.take();
     if (!key) return;
     this.enqueue(async () => {
@@ -256,12 +225,11 @@ class Lane {
 }
 
 /**
- * Once the archive is read: waits until every lane has run out of work at
+ * Once every table is handed out: waits until every lane has run out of work at
  * once, a lane that is done going on with keys of tables the others commit
  * meanwhile. Keys still ready then are left to restoreKeysAndIndexes.
  */
 async function drainAll(lanes: Lane[]): Promise<void> {
-  for (const lane of lanes) lane.archiveRead();
   for (;;) {
     await Promise.all(lanes.map((lane) => lane.drained()));
     for (const lane of lanes) lane.whenIdle();
@@ -351,13 +319,13 @@ async function feedLanes(
   let failed = false;
   const feed = async (lane: Lane) => {
     for (let table = tables.shift(); table && !failed; table = tables.shift()) {
-      lane.take(table.name);
+      lane.startTable(table);
       for (const file of table.files) {
         if (failed) return;
         const compressed = await readIndexed(archive.handle, archive.byPath.get(file.path)!);
-        await lane.addFile(table, file, compressed);
+        await lane.addFile(file, compressed);
       }
-      lane.tableLoaded(table.name);
+      lane.endTable();
     }
   };
   const fed = await Promise.allSettled(
