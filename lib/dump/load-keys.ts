@@ -1,3 +1,4 @@
+import { shareOut } from "./load-steps";
 import type { LoadTarget } from "./load-target";
 import { quoteIdent } from "./tables";
 
@@ -49,27 +50,9 @@ export async function dropKeysAndIndexes(target: LoadTarget): Promise<KeysAndInd
   return keys;
 }
 
-/**
- * Runs every statement once, each target taking the next as soon as it is
- * free. After a failure no target takes another, and the failure is thrown
- * once every statement under way has ended (the caller may then undo).
- */
-async function spread(targets: LoadTarget[], statements: KeyStatement[]): Promise<void> {
-  const queue = [...statements];
-  let failed = false;
-  const results = await Promise.allSettled(
-    targets.map(async (target) => {
-      for (let next = queue.shift(); next !== undefined && !failed; next = queue.shift()) {
-        await target.exec(next.sql).catch((error: unknown) => {
-          failed = true;
-          throw error;
-        });
-      }
-    }),
-  );
-  const failure = results.find((r) => r.status === "rejected");
-  if (failure) throw failure.reason;
-}
+/** Runs every statement once, spread over `targets` (see shareOut). */
+const spread = (targets: LoadTarget[], statements: KeyStatement[]) =>
+  shareOut(targets, statements, (target, key) => target.exec(key.sql));
 
 /**
  * Puts keys and indexes back: the tables' own, then the foreign keys that

@@ -13,14 +13,14 @@ import {
   finishTarget,
   progressOf,
   prepareTarget,
+  shareOut,
   type LoadPlan,
   type LoadReport,
 } from "./load-steps";
-import { ArchiveRefusal } from "./errors";
 import { indexArchive, readIndexed, type IndexedEntry } from "./read-archive";
 import { stableOutputSettings } from "./source";
 import { qualified, quoteIdent } from "./tables";
-import { ArchiveTally } from "./verify";
+import { ArchiveTally, missingFile, unlistedFile } from "./verify";
 
 async function inTransaction<T>(target: LoadTarget, fn: () => Promise<T>): Promise<T> {
   await target.exec("begin");
@@ -110,8 +110,7 @@ class KeyWork {
  * turn, so memory stays bounded.
  */
 class Lane {
-  /** The table in the open transaction, and its COPY; every COPY not yet over. */
-  private table: ManifestTable | null = null;
+  /** The COPY of the table in the open transaction; every COPY not yet over. */
   private copy: TableCopy | null = null;
   private readonly copies = new Set<TableCopy>();
   private readonly files: Promise<void>[] = [];
@@ -131,7 +130,6 @@ class Lane {
   /** Starts loading `table`: a transaction that empties it, and the COPY its files go to. */
   startTable(table: ManifestTable): void {
     const copy = this.newCopy(table);
-    this.table = table;
     this.copy = copy;
     this.copies.add(copy);
     this.enqueue(async () => {
@@ -150,13 +148,12 @@ class Lane {
 
   /** The table under way has all its files: it is committed once they are in. */
   endTable(): void {
-    const table = this.table!;
-    this.copy!.end();
+    const copy = this.copy!;
+    copy.end();
     this.copy = null;
-    this.table = null;
     this.enqueue(async () => {
       await this.target.exec("commit");
-      this.keyWork.release(table.name);
+      this.keyWork.release(copy.table.name);
     });
   }
 
@@ -186,7 +183,7 @@ class Lane {
    * another connection is loading would wait for that one's commit.)
    */
   whenIdle(): void {
-    if (this.pending > 0 || this.table || this.failure || this.stopped) return;
+    if (this.pending > 0 || this.copy || this.failure || this.stopped) return;
     const key = this.keyWork.take();
     if (!key) return;
     this.enqueue(async () => {
@@ -280,17 +277,11 @@ async function openIndexed(file: string, plan: LoadPlan): Promise<IndexedArchive
   const entries = await indexArchive(file);
   const byPath = new Map(entries.filter((e) => e.kind === "data").map((e) => [e.name, e]));
   for (const path of byPath.keys()) {
-    if (!plan.byPath.has(path))
-      throw new ArchiveRefusal("malformed", `Data file ${path} is not listed.`);
+    if (!plan.byPath.has(path)) throw unlistedFile(path);
   }
   for (const table of plan.verified.manifest.tables) {
     for (const listed of table.files) {
-      if (!byPath.has(listed.path)) {
-        throw new ArchiveRefusal(
-          "malformed",
-          `Data file ${listed.path} of table ${table.name} is missing from the archive.`,
-        );
-      }
+      if (!byPath.has(listed.path)) throw missingFile(listed.path, table.name);
     }
   }
   return { handle: await fs.promises.open(file, "r"), entries, byPath };
@@ -316,28 +307,15 @@ async function feedLanes(
   const tables = plan.verified.manifest.tables
     .filter((t) => t.files.length > 0)
     .sort((a, b) => b.bytes - a.bytes);
-  let failed = false;
-  const feed = async (lane: Lane) => {
-    for (let table = tables.shift(); table && !failed; table = tables.shift()) {
-      lane.startTable(table);
-      for (const file of table.files) {
-        if (failed) return;
-        const compressed = await readIndexed(archive.handle, archive.byPath.get(file.path)!);
-        await lane.addFile(file, compressed);
-      }
-      lane.endTable();
+  await shareOut(lanes, tables, async (lane, table, stopped) => {
+    lane.startTable(table);
+    for (const file of table.files) {
+      if (stopped()) return;
+      const compressed = await readIndexed(archive.handle, archive.byPath.get(file.path)!);
+      await lane.addFile(file, compressed);
     }
-  };
-  const fed = await Promise.allSettled(
-    lanes.map((lane) =>
-      feed(lane).catch((error: unknown) => {
-        failed = true;
-        throw error;
-      }),
-    ),
-  );
-  const failure = fed.find((r) => r.status === "rejected");
-  if (failure) throw failure.reason;
+    lane.endTable();
+  });
 }
 
 /**

@@ -6,7 +6,7 @@ import { migrationsTableDdl, recordMigrationSql, type CodeMigration } from "./mi
 import { archiveEntries, type ArchiveSource } from "./read-archive";
 import { setSequenceSql } from "./restore-sql";
 import { qualified } from "./tables";
-import { checkTally, type ArchiveTally, type VerifiedArchive } from "./verify";
+import { checkTally, unlistedFile, type ArchiveTally, type VerifiedArchive } from "./verify";
 
 /*
  * The steps of a load, shared by the one-transaction load (load.ts) and the
@@ -111,9 +111,37 @@ export async function forEachDataFile(
       continue;
     }
     const listed = plan.byPath.get(entry.name);
-    if (!listed) throw new ArchiveRefusal("malformed", `Data file ${entry.name} is not listed.`);
+    if (!listed) throw unlistedFile(entry.name);
     await load(listed, entry.data);
   }
+}
+
+/**
+ * Hands `items` out to `workers`, each taking the next as soon as it is
+ * free. After a failure no worker takes another (`stopped` tells work under
+ * way), and the failure is thrown once all work under way has ended (the
+ * caller may then undo).
+ */
+export async function shareOut<W, T>(
+  workers: W[],
+  items: T[],
+  work: (worker: W, item: T, stopped: () => boolean) => Promise<void>,
+): Promise<void> {
+  const queue = [...items];
+  let failed = false;
+  const stopped = () => failed;
+  const results = await Promise.allSettled(
+    workers.map(async (worker) => {
+      for (let next = queue.shift(); next !== undefined && !failed; next = queue.shift()) {
+        await work(worker, next, stopped).catch((error: unknown) => {
+          failed = true;
+          throw error;
+        });
+      }
+    }),
+  );
+  const failure = results.find((r) => r.status === "rejected");
+  if (failure) throw failure.reason;
 }
 
 /** Counts a loaded file's rows into the plan's progress. */

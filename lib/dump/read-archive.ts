@@ -48,15 +48,18 @@ export interface ArchiveEntry {
   data: Buffer;
 }
 
+const truncated = () =>
+  new ArchiveRefusal(
+    "truncated",
+    "The archive is truncated: it ends before its last entry is complete. Copy or download it again.",
+  );
+
 /** A tar reader's complaint as the load's refusal. */
 function asRefusal(error: unknown): unknown {
   if (!(error instanceof TarFormatError)) return error;
-  return new ArchiveRefusal(
-    error.code,
-    error.code === "truncated"
-      ? "The archive is truncated: it ends before its last entry is complete. Copy or download it again."
-      : `The archive is not a valid tar file: ${error.message}.`,
-  );
+  return error.code === "truncated"
+    ? truncated()
+    : new ArchiveRefusal(error.code, `The archive is not a valid tar file: ${error.message}.`);
 }
 
 /** Known names only, each once. */
@@ -117,7 +120,7 @@ export async function readIndexed(
 ): Promise<Buffer> {
   const data = Buffer.allocUnsafe(entry.size);
   const { bytesRead } = await handle.read(data, 0, entry.size, entry.offset);
-  if (bytesRead !== entry.size) throw asRefusal(new TarFormatError("", "truncated"));
+  if (bytesRead !== entry.size) throw truncated();
   return data;
 }
 

@@ -59,6 +59,15 @@ export class ArchiveTally {
   }
 }
 
+export const missingFile = (path: string, table: string) =>
+  new ArchiveRefusal(
+    "malformed",
+    `Data file ${path} of table ${table} is missing from the archive.`,
+  );
+
+export const unlistedFile = (path: string) =>
+  new ArchiveRefusal("malformed", `Data file ${path} is not listed in the manifest.`);
+
 /** The manifest's own checks, and this code's migrations planned against it. */
 export function readManifest(data: Buffer | null, known: CodeMigration[]): VerifiedArchive {
   if (!data) {
@@ -99,12 +108,7 @@ export function checkTally(manifest: DumpManifest, tally: ArchiveTally): void {
     let bytes = 0;
     for (const file of table.files) {
       const facts = files.get(file.path);
-      if (!facts || streamOf(file.path) !== key) {
-        throw new ArchiveRefusal(
-          "malformed",
-          `Data file ${file.path} of table ${table.name} is missing from the archive.`,
-        );
-      }
+      if (!facts || streamOf(file.path) !== key) throw missingFile(file.path, table.name);
       checkDataFile(file, facts);
       listed.add(file.path);
       rows += facts.rows;
@@ -127,9 +131,7 @@ export function checkTally(manifest: DumpManifest, tally: ArchiveTally): void {
     }
   }
   for (const path of files.keys()) {
-    if (!listed.has(path)) {
-      throw new ArchiveRefusal("malformed", `Data file ${path} is not listed in the manifest.`);
-    }
+    if (!listed.has(path)) throw unlistedFile(path);
   }
 }
 
