@@ -43,7 +43,7 @@ try {
       secrets: { mode: args.plaintext ? "plaintext" : "keep", instanceKey: instanceSecretKey() },
       onProgress: (p) =>
         progress.update(
-          `dump ${percent(p.rowsDone, p.rowsTotal)}  ${p.rowsDone.toLocaleString()} of ~${p.rowsTotal.toLocaleString()} rows  ${formatBytes(p.bytesDone)}  ${p.table ?? ""}`,
+          `dump ${percent(p.fraction, 1)}  ${p.rowsDone.toLocaleString()} of ~${p.rowsTotal.toLocaleString()} rows  ${formatBytes(p.bytesDone)}  ${p.table ?? ""}`,
         ),
     });
     progress.done();

@@ -180,6 +180,24 @@ describe.each(engines)("dump contents [%s]", (engine) => {
     expect(decryptSecret(warehouse.details.password!, cloudKey)).toBe("s3cret");
   });
 
+  it("reports a share done that only grows, reaching 1 as the last table ends", async () => {
+    // Planner estimates are stale here (never analysed since the inserts).
+    const seen: { fraction: number; rowsDone: number; bytesDone: number }[] = [];
+    const result = await dumpToFile(source, path.join(dir, "progress.tar"), {
+      batchRows: 7,
+      onProgress: ({ fraction, rowsDone, bytesDone }) =>
+        seen.push({ fraction, rowsDone, bytesDone }),
+    });
+    const fractions = seen.map((p) => p.fraction);
+    expect(fractions).toEqual([...fractions].sort((a, b) => a - b));
+    expect(fractions[0]).toBe(0);
+    expect(fractions.at(-1)).toBe(1);
+    expect(fractions.filter((f) => f === 1)).toHaveLength(1);
+    expect(new Set(fractions).size).toBeGreaterThan(result.manifest.tables.length);
+    const rows = result.manifest.tables.reduce((n, t) => n + t.rows, 0);
+    expect(seen.at(-1)?.rowsDone).toBe(rows);
+  });
+
   it("leaves out the cloud migration rows but keeps the table", async () => {
     const { result } = await loadedSecrets({});
     expect(result.manifest.tables.map((t) => t.name)).not.toContain("cloud_migration");

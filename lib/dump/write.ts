@@ -7,6 +7,7 @@ import packageJson from "@/package.json";
 import { ArchiveWriter } from "./archive-writer";
 import { countCopyRows } from "./copy-text";
 import { CompressionPool } from "./compress";
+import { DumpShare } from "./dump-share";
 import {
   appliedMigrationRows,
   nextSequenceValue,
@@ -39,6 +40,8 @@ export interface DumpProgress {
   bytesDone: number;
   /** Estimated from the tables' on-disk size. */
   bytesTotal: number;
+  /** Share of the dump done, 0–1: what a progress bar should show (see DumpShare). */
+  fraction: number;
 }
 
 export interface WriteDumpOptions {
@@ -127,7 +130,9 @@ export async function writeDumpArchive(
         rowsTotal: 0,
         bytesDone: 0,
         bytesTotal: 0,
+        fraction: 0,
       };
+      const share = new DumpShare(estimates, names);
       for (const e of estimates.values()) {
         progress.rowsTotal += e.rows;
         progress.bytesTotal += e.bytes;
@@ -197,11 +202,14 @@ export async function writeDumpArchive(
           }
           progress.rowsDone += batch.rows;
           progress.bytesDone += batch.data.length;
+          progress.fraction = share.read(shape.name, batch.rows);
           options.onProgress?.({ ...progress, table: shape.name });
         }
         await launch();
         pool.recycle(pending);
         await written;
+        progress.fraction = share.finished(shape.name);
+        options.onProgress?.({ ...progress, table: shape.name });
         result.sha256 = tableHash.digest("hex");
         return result;
       };

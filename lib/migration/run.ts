@@ -157,7 +157,7 @@ async function dump(
     signal,
     onProgress: (p) =>
       writer.report({
-        fraction: p.bytesTotal > 0 ? p.bytesDone / p.bytesTotal : 0,
+        fraction: p.fraction,
         bytesDone: p.bytesDone,
         bytesTotal: p.bytesTotal,
       }),
