@@ -87,13 +87,18 @@ interface Timed {
   cpuSeconds: number;
   rssMb: number;
 }
-/** Runs a command under GNU time, after a checkpoint: wall seconds, CPU seconds and peak RSS in MB. */
+/**
+ * Runs a command under GNU time, after a checkpoint and a `sync` (the files a
+ * dump just wrote, or a dropped database's, would otherwise be flushed during
+ * the next command): wall seconds, CPU seconds and peak RSS in MB.
+ */
 async function timed(
   command: string,
   args: string[],
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Timed> {
   await admin.unsafe("checkpoint");
+  spawnSync("sync");
   const result = spawnSync("/usr/bin/time", ["-f", "%e %U %S %M", command, ...args], {
     encoding: "utf8",
     env,
@@ -123,23 +128,49 @@ const rows: Record<string, { ours: Timed; theirs: Timed }[]> = {
   "load, 2 connections": [],
 };
 const runs = Number(values.runs);
+/**
+ * Times both sides of one comparison, ours first on even runs and theirs
+ * first on odd ones: whichever goes first after the targets are made (and the
+ * last ones dropped) would otherwise always pay for it.
+ */
+async function pair(
+  run: number,
+  oursSide: () => Promise<Timed>,
+  theirsSide: () => Promise<Timed>,
+): Promise<{ ours: Timed; theirs: Timed }> {
+  if (run % 2 === 0) {
+    const first = await oursSide();
+    return { ours: first, theirs: await theirsSide() };
+  }
+  const first = await theirsSide();
+  return { ours: await oursSide(), theirs: first };
+}
 for (let run = 0; run < runs; run++) {
   fs.rmSync(archive, { force: true });
   fs.rmSync(pgDir, { recursive: true, force: true });
-  rows["dump (2 connections)"]!.push({
-    ours: await ours("dump", ["--out", archive], { DATABASE_URL: sourceUrl }),
-    theirs: await timed("pg_dump", ["-Fd", "-j2", `-Z${LEVEL}`, "-f", pgDir, sourceUrl]),
-  });
+  rows["dump (2 connections)"]!.push(
+    await pair(
+      run,
+      () => ours("dump", ["--out", archive], { DATABASE_URL: sourceUrl }),
+      () => timed("pg_dump", ["-Fd", "-j2", `-Z${LEVEL}`, "-f", pgDir, sourceUrl]),
+    ),
+  );
   await freshTargets();
-  rows["load, one transaction"]!.push({
-    ours: await ours("load", [archive, "--database-url", dbUrl(targets[0]!)]),
-    theirs: await timed("pg_restore", ["--single-transaction", "-d", dbUrl(targets[1]!), pgDir]),
-  });
+  rows["load, one transaction"]!.push(
+    await pair(
+      run,
+      () => ours("load", [archive, "--database-url", dbUrl(targets[0]!)]),
+      () => timed("pg_restore", ["--single-transaction", "-d", dbUrl(targets[1]!), pgDir]),
+    ),
+  );
   await freshTargets();
-  rows["load, 2 connections"]!.push({
-    ours: await ours("load", [archive, "--jobs", "2", "--database-url", dbUrl(targets[0]!)]),
-    theirs: await timed("pg_restore", ["-j2", "-d", dbUrl(targets[1]!), pgDir]),
-  });
+  rows["load, 2 connections"]!.push(
+    await pair(
+      run,
+      () => ours("load", [archive, "--jobs", "2", "--database-url", dbUrl(targets[0]!)]),
+      () => timed("pg_restore", ["-j2", "-d", dbUrl(targets[1]!), pgDir]),
+    ),
+  );
 }
 
 const median = (xs: number[]) => {
@@ -151,7 +182,7 @@ const sizeOf = (p: string): number =>
     ? fs.readdirSync(p).reduce((n, f) => n + sizeOf(path.join(p, f)), 0)
     : fs.statSync(p).size;
 console.log(
-  `\nsource: ${seeded ? `generator scale ${values.scale}, ` : ""}database ${size}; gzip level ${LEVEL}; ${runs} run(s), ours and theirs alternating; ${os.cpus().length} cores`,
+  `\nsource: ${seeded ? `generator scale ${values.scale}, ` : ""}database ${size}; gzip level ${LEVEL}; ${runs} run(s), ours first on even runs, theirs first on odd; ${os.cpus().length} cores`,
 );
 console.log(
   `archive: ours ${(sizeOf(archive) / 1e6).toFixed(1)} MB, pg_dump ${(sizeOf(pgDir) / 1e6).toFixed(1)} MB`,

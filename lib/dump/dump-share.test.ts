@@ -63,5 +63,9 @@ describe("DumpShare", () => {
   it("refuses a table that is not one of the dump's", () => {
     const share = new DumpShare(estimates([["t", 1, 1]]), ["t"]);
     expect(() => share.read("other", 1)).toThrow(/not one of the dump's tables/);
+    expect(() => share.finished("other")).toThrow(/not one of the dump's tables/);
+    // The refused name did not count as a table that ended.
+    expect(share.read("t", 1)).toBeLessThan(1);
+    expect(share.finished("t")).toBe(1);
   });
 });

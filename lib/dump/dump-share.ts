@@ -37,14 +37,20 @@ export class DumpShare {
 
   /** `table` was read to its end; returns the share now done. */
   finished(table: string): number {
+    this.weightOf(table);
     this.ended.add(table);
     return this.count(table, 1);
   }
 
-  private count(table: string, tableShare: number): number {
+  private weightOf(table: string): number {
     const weight = this.weights.get(table);
     if (weight === undefined)
       throw new Error(`DumpShare: ${table} is not one of the dump's tables`);
+    return weight;
+  }
+
+  private count(table: string, tableShare: number): number {
+    const weight = this.weightOf(table);
     const before = this.counted.get(table) ?? 0;
     const now = Math.max(before, weight * tableShare);
     this.counted.set(table, now);
