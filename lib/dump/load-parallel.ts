@@ -10,8 +10,6 @@ import { TableCopy } from "./load-file";
 import { postgresTarget, type LoadTarget } from "./load-target";
 import type { ManifestDataFile, ManifestTable } from "./manifest";
 import {
-  checkArchiveRead,
-  countLoaded,
   finishTarget,
   progressOf,
   prepareTarget,
@@ -366,16 +364,8 @@ export async function loadInParallel(
       }
       // The rest: keys not built yet, those of tables with no data file, and the foreign keys.
       await restoreKeysAndIndexes(targets, keyWork.rest());
-      // The lanes' data is committed: every connection counts some of the
-      // tables, largest first, instead of one counting all while the rest wait.
-      checkArchiveRead(plan, tally);
-      const counted = new Map<string, { name: string; rows: number }>();
-      const bySize = [...manifest.tables].sort((a, b) => b.bytes - a.bytes);
-      await shareOut(targets, bySize, async (target, table) => {
-        counted.set(table.name, await countLoaded(target, table));
-      });
       return await inTransaction(main, () =>
-        finishTarget(main, plan, tally, { recordBefore: true, counted }),
+        finishTarget(main, plan, tally, { recordBefore: true }),
       );
     } catch (error) {
       try {

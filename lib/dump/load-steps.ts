@@ -153,33 +153,6 @@ export function progressOf(plan: LoadPlan): (rows: number) => void {
 }
 
 /**
- * The whole archive was read as the manifest describes it, and did not change
- * meanwhile. Once per load: it finishes the tally's table checksums.
- */
-export function checkArchiveRead(plan: LoadPlan, tally: ArchiveTally): void {
-  if (plan.tail && !tally.manifestData?.equals(plan.tail)) {
-    throw new ArchiveRefusal("malformed", "The archive changed while it was loaded.");
-  }
-  checkTally(plan.verified.manifest, tally);
-}
-
-/** The load's last check: the server counts the table's rows, and they are the archive's. */
-export async function countLoaded(
-  target: LoadTarget,
-  table: ManifestTable,
-): Promise<{ name: string; rows: number }> {
-  const counted = await target.query(`select count(*)::text from ${qualified(table.name)}`);
-  const count = counted[0]?.[0];
-  if (Number(count) !== table.rows) {
-    throw new ArchiveRefusal(
-      "count_mismatch",
-      `Table ${table.name} has ${count} rows after the load; the archive has ${table.rows}.`,
-    );
-  }
-  return { name: table.name, rows: Number(count) };
-}
-
-/**
  * After the data: the archive as a whole against its manifest, the
  * sequences, the row counts, and any newer migrations.
  */
@@ -187,24 +160,26 @@ export async function finishTarget(
   target: LoadTarget,
   plan: LoadPlan,
   tally: ArchiveTally,
-  {
-    recordBefore,
-    counted,
-  }: {
-    recordBefore: boolean;
-    /**
-     * Every table, counted by countLoaded on other connections after
-     * checkArchiveRead (which runs once: it takes the table checksums).
-     */
-    counted?: ReadonlyMap<string, { name: string; rows: number }>;
-  },
+  { recordBefore }: { recordBefore: boolean },
 ): Promise<LoadReport> {
   const { manifest, migrations } = plan.verified;
-  if (!counted) checkArchiveRead(plan, tally);
+  if (plan.tail && !tally.manifestData?.equals(plan.tail)) {
+    throw new ArchiveRefusal("malformed", "The archive changed while it was loaded.");
+  }
+  checkTally(manifest, tally);
   for (const sequence of manifest.sequences) await target.exec(setSequenceSql(sequence));
   const tables = [];
-  for (const table of manifest.tables)
-    tables.push(counted?.get(table.name) ?? (await countLoaded(target, table)));
+  for (const table of manifest.tables) {
+    const counted = await target.query(`select count(*)::text from ${qualified(table.name)}`);
+    const count = counted[0]?.[0];
+    if (Number(count) !== table.rows) {
+      throw new ArchiveRefusal(
+        "count_mismatch",
+        `Table ${table.name} has ${count} rows after the load; the archive has ${table.rows}.`,
+      );
+    }
+    tables.push({ name: table.name, rows: Number(count) });
+  }
   if (recordBefore) {
     for (const migration of migrations.before) await target.exec(recordMigrationSql(migration));
   }
