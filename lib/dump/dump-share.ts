@@ -37,20 +37,15 @@ export class DumpShare {
 
   /** `table` was read to its end; returns the share now done. */
   finished(table: string): number {
-    this.weightOf(table);
-    this.ended.add(table);
-    return this.count(table, 1);
+    return this.count(table, 1, true);
   }
 
-  private weightOf(table: string): number {
+  /** `tableShare` of `table` is read (`ended`: all of it); returns the share now done. */
+  private count(table: string, tableShare: number, ended = false): number {
     const weight = this.weights.get(table);
     if (weight === undefined)
       throw new Error(`DumpShare: ${table} is not one of the dump's tables`);
-    return weight;
-  }
-
-  private count(table: string, tableShare: number): number {
-    const weight = this.weightOf(table);
+    if (ended) this.ended.add(table);
     const before = this.counted.get(table) ?? 0;
     const now = Math.max(before, weight * tableShare);
     this.counted.set(table, now);
