@@ -1,4 +1,5 @@
 import { PiecePool } from "./inflate";
+import type { StoredRows } from "./load-steps";
 import type { LoadTarget } from "./load-target";
 import type { ManifestDataFile, ManifestTable } from "./manifest";
 import { checkCompressed, checkDataFile, dataFileText } from "./read-archive";
@@ -54,11 +55,14 @@ export class TableCopy {
     private readonly onFileLoaded: (rows: number) => void,
   ) {}
 
-  /** Runs the COPY: settles once `end` was called and every file is in, or on the first failure. */
-  async run(target: LoadTarget): Promise<void> {
+  /**
+   * Runs the COPY: settles once `end` was called and every file is in, or on
+   * the first failure. Returns the rows the server stored.
+   */
+  async run(target: LoadTarget): Promise<number> {
     try {
       const pool = new PiecePool();
-      await target.copyIn(this.table.name, this.table.columns, this.text(pool), (piece) =>
+      return await target.copyIn(this.table.name, this.table.columns, this.text(pool), (piece) =>
         pool.giveBack(piece),
       );
     } catch (error) {
@@ -122,7 +126,7 @@ export class TableCopy {
  * Data files in archive order through one connection: consecutive files of
  * a table share a COPY, except on a target that takes a COPY only whole
  * (PGlite), where each file is its own so that memory stays bounded. At most
- * a few files are queued ahead.
+ * a few files are queued ahead. The rows the server stored go into `stored`.
  */
 export class SequentialCopies {
   private copy: TableCopy | null = null;
@@ -132,6 +136,7 @@ export class SequentialCopies {
   constructor(
     private readonly target: LoadTarget,
     private readonly tally: ArchiveTally,
+    private readonly stored: StoredRows,
     private readonly onFileLoaded: (rows: number) => void,
   ) {}
 
@@ -139,7 +144,7 @@ export class SequentialCopies {
     if (this.copy && this.copy.table !== table) await this.end();
     if (!this.copy) {
       this.copy = new TableCopy(table, this.tally, this.onFileLoaded);
-      this.running = this.copy.run(this.target);
+      this.running = this.copy.run(this.target).then((rows) => this.stored.add(table.name, rows));
       this.running.catch(() => {});
     }
     this.queued.push(this.copy.add(file, compressed));

@@ -14,6 +14,7 @@ import {
   progressOf,
   prepareTarget,
   shareOut,
+  StoredRows,
   type LoadPlan,
   type LoadReport,
 } from "./load-steps";
@@ -122,6 +123,7 @@ class Lane {
   constructor(
     readonly target: LoadTarget,
     private readonly keyWork: KeyWork,
+    private readonly stored: StoredRows,
     private readonly newCopy: (table: ManifestTable) => TableCopy,
   ) {
     keyWork.attach(this);
@@ -137,7 +139,12 @@ class Lane {
       await this.target.exec(stableOutputSettings);
       await this.target.exec(`truncate ${qualified(table.name)}`);
     });
-    this.enqueue(() => copy.run(this.target).finally(() => this.copies.delete(copy)));
+    this.enqueue(() =>
+      copy
+        .run(this.target)
+        .then((rows) => this.stored.add(table.name, rows))
+        .finally(() => this.copies.delete(copy)),
+    );
   }
 
   /** Loads a file of the table under way; waits while too many are queued. */
@@ -349,10 +356,16 @@ export async function loadInParallel(
     });
     try {
       const tally = new ArchiveTally();
+      const stored = new StoredRows();
       const keyWork = new KeyWork(keys);
       const lanes = targets.map(
         (target) =>
-          new Lane(target, keyWork, (table) => new TableCopy(table, tally, progressOf(plan))),
+          new Lane(
+            target,
+            keyWork,
+            stored,
+            (table) => new TableCopy(table, tally, progressOf(plan)),
+          ),
       );
       try {
         await feedLanes(lanes, archive, plan, tally);
@@ -365,7 +378,7 @@ export async function loadInParallel(
       // The rest: keys not built yet, those of tables with no data file, and the foreign keys.
       await restoreKeysAndIndexes(targets, keyWork.rest());
       return await inTransaction(main, () =>
-        finishTarget(main, plan, tally, { recordBefore: true }),
+        finishTarget(main, plan, tally, stored, { recordBefore: true }),
       );
     } catch (error) {
       try {

@@ -20,7 +20,7 @@ export interface LoadProgress {
 
 export interface LoadReport {
   verified: VerifiedArchive;
-  /** Rows per table as counted in the target after the load. */
+  /** Rows per table as the target's server stored them (see StoredRows). */
   tables: { name: string; rows: number }[];
   /** Migrations newer than the archive, applied after its data. */
   migrationsApplied: string[];
@@ -144,6 +144,24 @@ export async function shareOut<W, T>(
   if (failure) throw failure.reason;
 }
 
+/**
+ * Rows per table as the server stored them, from its replies to the COPYs
+ * ("COPY n"): each table was emptied in the transaction its COPYs ran in
+ * and nothing else writes to it during the load, so they are its row count,
+ * without a count(*) over every table afterwards (0.4 s of a 1 GB load).
+ */
+export class StoredRows {
+  private readonly rows = new Map<string, number>();
+
+  add(table: string, rows: number): void {
+    this.rows.set(table, (this.rows.get(table) ?? 0) + rows);
+  }
+
+  of(table: string): number {
+    return this.rows.get(table) ?? 0;
+  }
+}
+
 /** Counts a loaded file's rows into the plan's progress. */
 export function progressOf(plan: LoadPlan): (rows: number) => void {
   return (rows) => {
@@ -153,13 +171,15 @@ export function progressOf(plan: LoadPlan): (rows: number) => void {
 }
 
 /**
- * After the data: the archive as a whole against its manifest, the
- * sequences, the row counts, and any newer migrations.
+ * After the data: the archive as a whole against its manifest, the rows
+ * stored against the manifest's counts, the sequences, and any newer
+ * migrations.
  */
 export async function finishTarget(
   target: LoadTarget,
   plan: LoadPlan,
   tally: ArchiveTally,
+  stored: StoredRows,
   { recordBefore }: { recordBefore: boolean },
 ): Promise<LoadReport> {
   const { manifest, migrations } = plan.verified;
@@ -167,19 +187,17 @@ export async function finishTarget(
     throw new ArchiveRefusal("malformed", "The archive changed while it was loaded.");
   }
   checkTally(manifest, tally);
-  for (const sequence of manifest.sequences) await target.exec(setSequenceSql(sequence));
-  const tables = [];
-  for (const table of manifest.tables) {
-    const counted = await target.query(`select count(*)::text from ${qualified(table.name)}`);
-    const count = counted[0]?.[0];
-    if (Number(count) !== table.rows) {
+  const tables = manifest.tables.map((table) => {
+    const rows = stored.of(table.name);
+    if (rows !== table.rows) {
       throw new ArchiveRefusal(
         "count_mismatch",
-        `Table ${table.name} has ${count} rows after the load; the archive has ${table.rows}.`,
+        `Table ${table.name} has ${rows} rows after the load; the archive has ${table.rows}.`,
       );
     }
-    tables.push({ name: table.name, rows: Number(count) });
-  }
+    return { name: table.name, rows };
+  });
+  for (const sequence of manifest.sequences) await target.exec(setSequenceSql(sequence));
   if (recordBefore) {
     for (const migration of migrations.before) await target.exec(recordMigrationSql(migration));
   }

@@ -14,14 +14,15 @@ export interface LoadTarget {
   /**
    * Inserts COPY text rows (identity values included) into `table`, as they
    * come, and calls `sent` with each piece it no longer needs (the piece's
-   * buffer may then be reused).
+   * buffer may then be reused). Returns how many rows the server stored, as
+   * its reply to the COPY says.
    */
   copyIn(
     table: string,
     columns: string[],
     data: AsyncIterable<Buffer>,
     sent?: (piece: Buffer) => void,
-  ): Promise<void>;
+  ): Promise<number>;
   /** False where a COPY is taken whole (in memory) rather than streamed. */
   streamsCopy: boolean;
 }
@@ -42,11 +43,12 @@ function pgliteTarget(tx: Transaction): LoadTarget {
         pieces.push(new Uint8Array(piece));
         sent?.(piece);
       }
-      await tx.query(
+      const result = await tx.query(
         `COPY ${qualified(table)} (${columns.map(quoteIdent).join(", ")}) FROM '/dev/blob'`,
         [],
         { blob: new Blob(pieces) },
       );
+      return storedRows(table, result.affectedRows);
     },
   };
 }
@@ -55,8 +57,9 @@ function pgliteTarget(tx: Transaction): LoadTarget {
  * `COPY ... FROM STDIN` streams the rows to the server, which parses its own
  * format. FREEZE writes them frozen (no later hint-bit rewrite): allowed
  * because the load truncates every table in its own transaction. postgres.js
- * 3.4.9 never settled a COPY the server rejected (issue #1173);
- * patches/postgres+3.4.9.patch fixes it.
+ * 3.4.9 never settled a COPY the server rejected (issue #1173), and kept the
+ * server's row count to itself; patches/postgres+3.4.9.patch settles it, and
+ * puts the count on the stream as `count`.
  */
 export function postgresTarget(tx: postgres.TransactionSql | postgres.ReservedSql): LoadTarget {
   return {
@@ -72,8 +75,17 @@ export function postgresTarget(tx: postgres.TransactionSql | postgres.ReservedSq
         )
         .writable();
       await writePieces(data, writable, sent);
+      return storedRows(table, (writable as Writable & { count?: number }).count);
     },
   };
+}
+
+/** The row count of a COPY's reply; a reply without one is an error, not zero rows. */
+function storedRows(table: string, count: number | null | undefined): number {
+  if (typeof count !== "number" || !Number.isInteger(count)) {
+    throw new Error(`The server's reply to the COPY into ${table} carries no row count.`);
+  }
+  return count;
 }
 
 /** How many pieces of a COPY may be on their way to the server at once. */

@@ -8,6 +8,7 @@ import {
   forEachDataFile,
   progressOf,
   prepareTarget,
+  StoredRows,
   type LoadPlan,
   type LoadProgress,
   type LoadReport,
@@ -72,8 +73,9 @@ export async function loadDumpArchive(
   return withLoadTransaction(handle, async (target) => {
     await prepareTarget(target, manifest, verified.migrations, { record: true });
     const tally = new ArchiveTally();
+    const stored = new StoredRows();
     await withoutKeysAndIndexes(target, async () => {
-      const copies = new SequentialCopies(target, tally, progressOf(plan));
+      const copies = new SequentialCopies(target, tally, stored, progressOf(plan));
       try {
         await forEachDataFile(source, plan, tally, (listed, compressed) =>
           copies.add(listed.table, listed.file, compressed),
@@ -85,6 +87,6 @@ export async function loadDumpArchive(
         throw error;
       }
     });
-    return finishTarget(target, plan, tally, { recordBefore: false });
+    return finishTarget(target, plan, tally, stored, { recordBefore: false });
   });
 }

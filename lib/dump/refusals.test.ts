@@ -1,5 +1,7 @@
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import zlib from "node:zlib";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { users } from "@/db/schema";
@@ -135,6 +137,56 @@ describe.each(cases)("archive refusals [$engine, jobs $jobs]", ({ engine, jobs }
       tarOf(lying),
       "count_mismatch",
       /The manifest says .* holds \d+ rows, but it holds \d+/,
+    );
+  });
+
+  it("refuses data the server stores fewer rows of than the archive holds", async () => {
+    // A consistent archive whose text ends the COPY early: a line "\\." is
+    // COPY's end-of-data marker, so the server stores only the rows before it
+    // while every checksum and count in the manifest still holds. Only the
+    // server's own row count shows it.
+    const original = entries.find((e) => e.name === "manifest.json")!;
+    const table = (JSON.parse(original.data.toString()) as DumpManifest).tables.find(
+      (t) => t.files.length > 1 && t.files[0]!.rows > 1,
+    )!.name;
+    const texts = new Map<string, Buffer>();
+    const ended = entries.map((e) => {
+      if (!e.name.startsWith("data/") || !e.name.includes(`-${table}.`)) return e;
+      let text = zlib.gunzipSync(e.data);
+      if (e.name.endsWith(".0.tsv.gz")) {
+        const firstRow = text.indexOf(0x0a) + 1;
+        text = Buffer.concat([
+          text.subarray(0, firstRow),
+          Buffer.from("\\.\n"),
+          text.subarray(firstRow),
+        ]);
+      }
+      texts.set(e.name, text);
+      return { ...e, data: zlib.gzipSync(text) };
+    });
+    const manifest = editManifest([original], (m) => {
+      const t = m.tables.find((t) => t.name === table)!;
+      for (const file of t.files) {
+        const text = texts.get(file.path)!;
+        const data = ended.find((e) => e.name === file.path)!.data;
+        t.rows += text.toString().split("\n").length - 1 - file.rows;
+        t.bytes += text.length - file.bytes;
+        Object.assign(file, {
+          rows: text.toString().split("\n").length - 1,
+          bytes: text.length,
+          compressedBytes: data.length,
+          compressedSha256: crypto.createHash("sha256").update(data).digest("hex"),
+        });
+      }
+      t.sha256 = crypto
+        .createHash("sha256")
+        .update(Buffer.concat(t.files.map((f) => texts.get(f.path)!)))
+        .digest("hex");
+    })[0]!;
+    await expectRefused(
+      tarOf(ended.map((e) => (e.name === "manifest.json" ? manifest : e))),
+      "count_mismatch",
+      new RegExp(`Table ${table} has \\d+ rows after the load; the archive has \\d+`),
     );
   });
 
