@@ -1,4 +1,4 @@
-import { shareOut } from "./load-steps";
+import { execAll, shareOut } from "./load-steps";
 import type { LoadTarget } from "./load-target";
 import { quoteIdent } from "./tables";
 
@@ -37,10 +37,12 @@ export async function dropKeysAndIndexes(target: LoadTarget): Promise<KeysAndInd
       and not exists (select from pg_constraint k where k.conindid = i.indexrelid)
     order by 1`);
   const keys: KeysAndIndexes = { own: [], foreign: [] };
-  for (const [table, name] of constraints) {
-    await target.exec(`alter table ${table} drop constraint ${quoteIdent(name!)}`);
-  }
-  for (const [index] of indexes) await target.exec(`drop index ${index}`);
+  await execAll(target, [
+    ...constraints.map(
+      ([table, name]) => `alter table ${table} drop constraint ${quoteIdent(name!)}`,
+    ),
+    ...indexes.map(([index]) => `drop index ${index}`),
+  ]);
   for (const [, definition, table] of indexes) keys.own.push({ table: table!, sql: definition! });
   for (const [qualifiedTable, name, definition, table, foreign, references] of constraints) {
     const sql = `alter table ${qualifiedTable} add constraint ${quoteIdent(name!)} ${definition}`;

@@ -24,9 +24,8 @@ import { qualified, quoteIdent } from "./tables";
 import { ArchiveTally, missingFile, unlistedFile } from "./verify";
 
 async function inTransaction<T>(target: LoadTarget, fn: () => Promise<T>): Promise<T> {
-  await target.exec("begin");
+  await target.exec(`begin; ${stableOutputSettings}`);
   try {
-    await target.exec(stableOutputSettings);
     const result = await fn();
     await target.exec("commit");
     return result;
@@ -134,11 +133,9 @@ class Lane {
     const copy = this.newCopy(table);
     this.copy = copy;
     this.copies.add(copy);
-    this.enqueue(async () => {
-      await this.target.exec("begin");
-      await this.target.exec(stableOutputSettings);
-      await this.target.exec(`truncate ${qualified(table.name)}`);
-    });
+    this.enqueue(() =>
+      this.target.exec(`begin; ${stableOutputSettings}; truncate ${qualified(table.name)}`),
+    );
     this.enqueue(() =>
       copy
         .run(this.target)
@@ -346,7 +343,13 @@ export async function loadInParallel(
   const archive = await openIndexed(file, plan);
   const reserved: postgres.ReservedSql[] = [];
   try {
-    for (let i = 0; i < Math.min(jobs, sql.options.max); i++) reserved.push(await sql.reserve());
+    // Connected side by side (each start-up is a few round trips); any that
+    // connected are released below even if another failed.
+    const connecting = await Promise.allSettled(
+      Array.from({ length: Math.min(jobs, sql.options.max) }, () => sql.reserve()),
+    );
+    for (const c of connecting) if (c.status === "fulfilled") reserved.push(c.value);
+    for (const c of connecting) if (c.status === "rejected") throw c.reason;
     const targets = reserved.map((connection) => postgresTarget(connection));
     const main = targets[0]!;
     const schemasBefore = await schemaNames(main);

@@ -13,8 +13,8 @@ import type { ManifestMigration } from "./manifest";
  * archive lands on the current schema.
  */
 export interface CodeMigration extends ManifestMigration {
+  /** The file as committed: its statements run as one script (drizzle's breakpoints are comments). */
   sql: string;
-  statements: string[];
 }
 
 const journalSchema = (raw: unknown) =>
@@ -32,7 +32,6 @@ export function codeMigrations(folder = migrationsFolder): CodeMigration[] {
       hash: crypto.createHash("sha256").update(sql).digest("hex"),
       createdAt: entry.when,
       sql,
-      statements: sql.split("--> statement-breakpoint"),
     };
   });
 }

@@ -11,39 +11,9 @@ import { existingContent } from "./catalog";
 import { ArchiveRefusal } from "./errors";
 import { loadDumpArchive } from "./load";
 import { withLoadTransaction } from "./load-target";
-import type { DumpManifest } from "./manifest";
-import { readTar, TAR_END, tarHeader, tarPadding } from "./tar";
+import { editManifest, entriesOf, manifestOf, tarOf, type Entry } from "./testing/archive-edit";
 import { dataset, dumpToFile, insertDataset, tempDir } from "./testing/fixtures";
 import { verifyDumpArchive } from "./verify";
-
-type Entry = { name: string; data: Buffer };
-
-async function entriesOf(file: string): Promise<Entry[]> {
-  const entries: Entry[] = [];
-  for await (const e of readTar(fs.createReadStream(file), 1 << 30)) entries.push(e);
-  return entries;
-}
-
-function tarOf(entries: Entry[]): Buffer {
-  const mtime = new Date();
-  return Buffer.concat([
-    ...entries.flatMap((e) => [
-      tarHeader(e.name, e.data.length, mtime),
-      e.data,
-      tarPadding(e.data.length),
-    ]),
-    TAR_END,
-  ]);
-}
-
-function editManifest(entries: Entry[], edit: (m: DumpManifest) => void): Entry[] {
-  return entries.map((e) => {
-    if (e.name !== "manifest.json") return e;
-    const manifest = JSON.parse(e.data.toString()) as DumpManifest;
-    edit(manifest);
-    return { name: e.name, data: Buffer.from(JSON.stringify(manifest)) };
-  });
-}
 
 // PostgreSQL also loads on two connections (jobs 2): a refusal found mid-way
 // must then undo what the load had created, since there is no one rollback.
@@ -146,7 +116,7 @@ describe.each(cases)("archive refusals [$engine, jobs $jobs]", ({ engine, jobs }
     // while every checksum and count in the manifest still holds. Only the
     // server's own row count shows it.
     const original = entries.find((e) => e.name === "manifest.json")!;
-    const table = (JSON.parse(original.data.toString()) as DumpManifest).tables.find(
+    const table = manifestOf(entries).tables.find(
       (t) => t.files.length > 1 && t.files[0]!.rows > 1,
     )!.name;
     const texts = new Map<string, Buffer>();
