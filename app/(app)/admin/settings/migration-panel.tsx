@@ -178,7 +178,10 @@ export function MigrationProgress({
         <div>
           <dt className="text-xs uppercase">Done</dt>
           <dd data-testid="migration-bytes">
-            {formatBytes(view.bytesDone)} of {formatBytes(view.bytesTotal)}
+            {formatBytes(view.bytesDone)} of{" "}
+            {/* The dump's total is the tables' size on disk: what it writes comes out smaller. */}
+            {view.state === "dump" && view.bytesTotal !== null ? "about " : ""}
+            {formatBytes(view.bytesTotal)}
           </dd>
         </div>
         <div>
