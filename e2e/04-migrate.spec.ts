@@ -10,10 +10,10 @@ test.describe.configure({ mode: "serial" });
 
 const member = { name: "Mia Member", email: "mia@example.test", password: "member-password-2" };
 
-/** Records every value and state the progress bar shows, from the page itself. */
+/** Records every value and state the progress bar shows, and the bytes line beside, from the page itself. */
 async function recordProgress(page: Page) {
   await page.evaluate(() => {
-    const seen: { value: string | null; state: string | null }[] = [];
+    const seen: { value: string | null; state: string | null; bytes: string | null }[] = [];
     (window as unknown as { seen: typeof seen }).seen = seen;
     const sample = () => {
       const bar = document.querySelector('[data-testid="migration-progress"]');
@@ -21,6 +21,7 @@ async function recordProgress(page: Page) {
       const entry = {
         value: bar?.getAttribute("aria-valuenow") ?? null,
         state: state?.getAttribute("data-state") ?? null,
+        bytes: document.querySelector('[data-testid="migration-bytes"]')?.textContent ?? null,
       };
       const last = seen.at(-1);
       if (
@@ -73,7 +74,7 @@ test("an admin migrates a seeded instance while a member is kept read-only", asy
 
   await expect(adminPage.getByTestId("migration-done")).toBeVisible({ timeout: 120_000 });
   const seen = await adminPage.evaluate(
-    () => (window as unknown as { seen: { value: string; state: string }[] }).seen,
+    () => (window as unknown as { seen: { value: string; state: string; bytes: string }[] }).seen,
   );
   // What the admin saw: a bar that only moves forward, through every phase,
   // and moves during the dump rather than jumping across it. The page shows
@@ -92,6 +93,13 @@ test("an admin migrates a seeded instance while a member is kept read-only", asy
     "upload",
     "done",
   ]);
+  // The dump's total is an estimate (the tables' size on disk), and says so;
+  // the upload's is the archive's size.
+  const totals = seen.filter((s) => !s.bytes.endsWith("—"));
+  expect(totals.filter((s) => s.state === "dump").length, JSON.stringify(seen)).toBeGreaterThan(0);
+  for (const { state, bytes } of totals) {
+    expect(bytes, JSON.stringify(seen)).toMatch(state === "dump" ? / of about / : / of (?!about)/);
+  }
   // What the server streamed, replayed whole as a late client gets it: the
   // dump's progress in steps (a write each time the percentage moves, at
   // most every 25 ms; 11–14 distinct values were seen here on two cores),
