@@ -1,4 +1,3 @@
-import fs from "node:fs";
 import type postgres from "postgres";
 import {
   dropKeysAndIndexes,
@@ -10,17 +9,21 @@ import { TableCopy } from "./load-file";
 import { postgresTarget, type LoadTarget } from "./load-target";
 import type { ManifestDataFile, ManifestTable } from "./manifest";
 import {
+  eachUntilFailure,
   finishTarget,
+  openIndexed,
   progressOf,
   prepareTarget,
   StoredRows,
+  tallyOtherEntries,
+  type IndexedArchive,
   type LoadPlan,
   type LoadReport,
 } from "./load-steps";
-import { indexArchive, readIndexed, type IndexedEntry } from "./read-archive";
+import { readIndexed } from "./read-archive";
 import { stableOutputSettings } from "./source";
 import { qualified, quoteIdent } from "./tables";
-import { ArchiveTally, missingFile, unlistedFile } from "./verify";
+import { ArchiveTally } from "./verify";
 
 async function inTransaction<T>(target: LoadTarget, fn: () => Promise<T>): Promise<T> {
   await target.exec(`begin; ${stableOutputSettings}`);
@@ -319,30 +322,6 @@ async function undo(target: LoadTarget, schemasBefore: Set<string>): Promise<voi
   }
 }
 
-interface IndexedArchive {
-  handle: fs.promises.FileHandle;
-  entries: IndexedEntry[];
-  byPath: Map<string, IndexedEntry>;
-}
-
-/**
- * Indexes the archive file and checks its data files against the manifest:
- * none unlisted, none missing. (Their contents are checked as they load.)
- */
-async function openIndexed(file: string, plan: LoadPlan): Promise<IndexedArchive> {
-  const entries = await indexArchive(file);
-  const byPath = new Map(entries.filter((e) => e.kind === "data").map((e) => [e.name, e]));
-  for (const path of byPath.keys()) {
-    if (!plan.byPath.has(path)) throw unlistedFile(path);
-  }
-  for (const table of plan.verified.manifest.tables) {
-    for (const listed of table.files) {
-      if (!byPath.has(listed.path)) throw missingFile(listed.path, table.name);
-    }
-  }
-  return { handle: await fs.promises.open(file, "r"), entries, byPath };
-}
-
 /**
  * Each connection has a feeder. Once its connection has nothing left to
  * do, the feeder gives it the costliest piece of work (see LoadCosts): a
@@ -362,17 +341,12 @@ async function feedLanes(
   keyWork: KeyWork,
   costs: LoadCosts,
 ): Promise<void> {
-  for (const entry of archive.entries) {
-    if (entry.kind !== "data") {
-      tally.other({ ...entry, data: await readIndexed(archive.handle, entry) });
-    }
-  }
+  await tallyOtherEntries(archive, tally);
   const tables = plan.verified.manifest.tables
     .filter((t) => t.files.length > 0)
     .sort((a, b) => costs.table(b) - costs.table(a));
-  let failed = false;
-  const feed = async (lane: Lane) => {
-    while (!failed) {
+  await eachUntilFailure(lanes, async (lane, stopped) => {
+    while (!stopped()) {
       await lane.drained();
       const table = tables[0];
       if (!table) break;
@@ -384,7 +358,7 @@ async function feedLanes(
       tables.shift();
       lane.startTable(table);
       for (const file of table.files) {
-        if (failed) return;
+        if (stopped()) return;
         const compressed = await readIndexed(archive.handle, archive.byPath.get(file.path)!);
         await lane.addFile(file, compressed);
       }
@@ -392,17 +366,7 @@ async function feedLanes(
     }
     lane.feeding = false;
     lane.whenIdle();
-  };
-  const results = await Promise.allSettled(
-    lanes.map((lane) =>
-      feed(lane).catch((error: unknown) => {
-        failed = true;
-        throw error;
-      }),
-    ),
-  );
-  const failure = results.find((r) => r.status === "rejected");
-  if (failure) throw failure.reason;
+  });
 }
 
 /**

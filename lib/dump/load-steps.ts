@@ -3,10 +3,23 @@ import { ArchiveRefusal } from "./errors";
 import type { LoadTarget } from "./load-target";
 import type { DumpManifest, ManifestTable } from "./manifest";
 import { migrationsTableDdl, recordMigrationSql, type CodeMigration } from "./migrations";
-import { archiveEntries, type ArchiveSource } from "./read-archive";
+import fs from "node:fs";
+import {
+  archiveEntries,
+  indexArchive,
+  readIndexed,
+  type ArchiveSource,
+  type IndexedEntry,
+} from "./read-archive";
 import { setSequenceSql } from "./restore-sql";
 import { qualified, quoteLiteral } from "./tables";
-import { checkTally, unlistedFile, type ArchiveTally, type VerifiedArchive } from "./verify";
+import {
+  checkTally,
+  missingFile,
+  unlistedFile,
+  type ArchiveTally,
+  type VerifiedArchive,
+} from "./verify";
 
 /*
  * The steps of a load, shared by the one-transaction load (load.ts) and the
@@ -130,6 +143,68 @@ export async function forEachDataFile(
   }
 }
 
+export interface IndexedArchive {
+  handle: fs.promises.FileHandle;
+  entries: IndexedEntry[];
+  byPath: Map<string, IndexedEntry>;
+}
+
+/**
+ * Indexes the archive file and checks its data files against the manifest:
+ * none unlisted, none missing. (Their contents are checked as they load.)
+ */
+export async function openIndexed(file: string, plan: LoadPlan): Promise<IndexedArchive> {
+  const entries = await indexArchive(file);
+  const byPath = new Map(entries.filter((e) => e.kind === "data").map((e) => [e.name, e]));
+  for (const path of byPath.keys()) {
+    if (!plan.byPath.has(path)) throw unlistedFile(path);
+  }
+  for (const table of plan.verified.manifest.tables) {
+    for (const listed of table.files) {
+      if (!byPath.has(listed.path)) throw missingFile(listed.path, table.name);
+    }
+  }
+  return { handle: await fs.promises.open(file, "r"), entries, byPath };
+}
+
+/** The archive's entries other than data files, to the tally. */
+export async function tallyOtherEntries(
+  archive: IndexedArchive,
+  tally: ArchiveTally,
+): Promise<void> {
+  for (const entry of archive.entries) {
+    if (entry.kind !== "data") {
+      tally.other({ ...entry, data: await readIndexed(archive.handle, entry) });
+    }
+  }
+}
+
+/**
+ * Every data file of an indexed archive, a table at a time, to `load`; the
+ * other entries are tallied. Read this way rather than in archive order
+ * (where the dump's connections left tables interleaved), consecutive files
+ * are one table's, which a COPY loads together.
+ */
+export async function forEachIndexedFile(
+  archive: IndexedArchive,
+  plan: LoadPlan,
+  tally: ArchiveTally,
+  load: (
+    listed: NonNullable<ReturnType<LoadPlan["byPath"]["get"]>>,
+    compressed: Buffer,
+  ) => Promise<void>,
+): Promise<void> {
+  await tallyOtherEntries(archive, tally);
+  for (const table of plan.verified.manifest.tables) {
+    for (const file of table.files) {
+      await load(
+        { table, file },
+        await readIndexed(archive.handle, archive.byPath.get(file.path)!),
+      );
+    }
+  }
+}
+
 /**
  * Hands `items` out to `workers`, each taking the next as soon as it is
  * free. After a failure no worker takes another (`stopped` tells work under
@@ -142,17 +217,31 @@ export async function shareOut<W, T>(
   work: (worker: W, item: T, stopped: () => boolean) => Promise<void>,
 ): Promise<void> {
   const queue = [...items];
+  await eachUntilFailure(workers, async (worker, stopped) => {
+    for (let next = queue.shift(); next !== undefined && !stopped(); next = queue.shift()) {
+      await work(worker, next, stopped);
+    }
+  });
+}
+
+/**
+ * Runs `work` for every worker at once. After a failure `stopped` tells the
+ * others to take on nothing more, and the failure is thrown once all work
+ * under way has ended (the caller may then undo).
+ */
+export async function eachUntilFailure<W>(
+  workers: W[],
+  work: (worker: W, stopped: () => boolean) => Promise<void>,
+): Promise<void> {
   let failed = false;
   const stopped = () => failed;
   const results = await Promise.allSettled(
-    workers.map(async (worker) => {
-      for (let next = queue.shift(); next !== undefined && !failed; next = queue.shift()) {
-        await work(worker, next, stopped).catch((error: unknown) => {
-          failed = true;
-          throw error;
-        });
-      }
-    }),
+    workers.map((worker) =>
+      work(worker, stopped).catch((error: unknown) => {
+        failed = true;
+        throw error;
+      }),
+    ),
   );
   const failure = results.find((r) => r.status === "rejected");
   if (failure) throw failure.reason;

@@ -6,6 +6,8 @@ import { loadInParallel } from "./load-parallel";
 import {
   finishTarget,
   forEachDataFile,
+  forEachIndexedFile,
+  openIndexed,
   progressOf,
   prepareTarget,
   StoredRows,
@@ -14,6 +16,7 @@ import {
   type LoadReport,
 } from "./load-steps";
 import { withLoadTransaction } from "./load-target";
+import type { ManifestDataFile, ManifestTable } from "./manifest";
 import { manifestFromTail } from "./manifest-tail";
 import { codeMigrations } from "./migrations";
 import type { ArchiveSource } from "./read-archive";
@@ -70,23 +73,33 @@ export async function loadDumpArchive(
   if (jobs > 1 && typeof source === "string") {
     return loadInParallel(handle.raw as postgres.Sql, jobs, source, plan);
   }
-  return withLoadTransaction(handle, async (target) => {
-    await prepareTarget(target, manifest, verified.migrations, { record: true });
-    const tally = new ArchiveTally();
-    const stored = new StoredRows();
-    await withoutKeysAndIndexes(target, async () => {
-      const copies = new SequentialCopies(target, tally, stored, progressOf(plan));
-      try {
-        await forEachDataFile(source, plan, tally, (listed, compressed) =>
-          copies.add(listed.table, listed.file, compressed),
-        );
-        await copies.end();
-      } catch (error) {
-        // Nothing more is sent in the middle of a COPY: the rollback must get through.
-        await copies.abort(error);
-        throw error;
-      }
+  // An archive file is read a table at a time (see forEachIndexedFile), its
+  // structure checked against the manifest before anything is written.
+  const archive = typeof source === "string" ? await openIndexed(source, plan) : null;
+  try {
+    return await withLoadTransaction(handle, async (target) => {
+      await prepareTarget(target, manifest, verified.migrations, { record: true });
+      const tally = new ArchiveTally();
+      const stored = new StoredRows();
+      await withoutKeysAndIndexes(target, async () => {
+        const copies = new SequentialCopies(target, tally, stored, progressOf(plan));
+        const load = (
+          listed: { table: ManifestTable; file: ManifestDataFile },
+          compressed: Buffer,
+        ) => copies.add(listed.table, listed.file, compressed);
+        try {
+          if (archive) await forEachIndexedFile(archive, plan, tally, load);
+          else await forEachDataFile(source, plan, tally, load);
+          await copies.end();
+        } catch (error) {
+          // Nothing more is sent in the middle of a COPY: the rollback must get through.
+          await copies.abort(error);
+          throw error;
+        }
+      });
+      return finishTarget(target, plan, tally, stored, { recordBefore: false });
     });
-    return finishTarget(target, plan, tally, stored, { recordBefore: false });
-  });
+  } finally {
+    await archive?.handle.close();
+  }
 }

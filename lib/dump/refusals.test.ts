@@ -207,7 +207,7 @@ describe.each(cases)("archive refusals [$engine, jobs $jobs]", ({ engine, jobs }
     );
   });
 
-  it("refuses such a path between two data files of a table, with its COPY under way", async () => {
+  it("refuses such a path between two data files of a table, before loading any of it", async () => {
     const table = entries.findIndex((e) => /^data\/.*\.1\.tsv\.gz$/.test(e.name));
     const evil = [
       ...entries.slice(0, table),
