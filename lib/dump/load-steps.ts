@@ -1,7 +1,7 @@
 import { existingContent, tableShapes } from "./catalog";
 import { ArchiveRefusal } from "./errors";
 import type { LoadTarget } from "./load-target";
-import type { DumpManifest, ManifestTable } from "./manifest";
+import type { DumpManifest, ManifestDataFile, ManifestTable } from "./manifest";
 import { migrationsTableDdl, recordMigrationSql, type CodeMigration } from "./migrations";
 import fs from "node:fs";
 import {
@@ -39,12 +39,21 @@ export interface LoadReport {
   migrationsApplied: string[];
 }
 
+/** A data file as the manifest lists it, with its table. */
+export interface ListedFile {
+  table: ManifestTable;
+  file: ManifestDataFile;
+}
+
+/** Loads one data file's stored bytes (see SequentialCopies). */
+export type LoadDataFile = (listed: ListedFile, compressed: Buffer) => Promise<void>;
+
 /** What a load works from: the verified manifest and the data files it lists. */
 export interface LoadPlan {
   verified: VerifiedArchive;
   /** The manifest's bytes when they were read from the archive's end before the data. */
   tail: Buffer | null;
-  byPath: Map<string, { table: ManifestTable; file: ManifestTable["files"][number] }>;
+  byPath: Map<string, ListedFile>;
   progress: LoadProgress;
   onProgress?: (progress: LoadProgress) => void;
 }
@@ -127,10 +136,7 @@ export async function forEachDataFile(
   source: ArchiveSource,
   plan: LoadPlan,
   tally: ArchiveTally,
-  load: (
-    listed: NonNullable<ReturnType<LoadPlan["byPath"]["get"]>>,
-    compressed: Buffer,
-  ) => Promise<void>,
+  load: LoadDataFile,
 ): Promise<void> {
   for await (const entry of archiveEntries(source)) {
     if (entry.kind !== "data") {
@@ -189,10 +195,7 @@ export async function forEachIndexedFile(
   archive: IndexedArchive,
   plan: LoadPlan,
   tally: ArchiveTally,
-  load: (
-    listed: NonNullable<ReturnType<LoadPlan["byPath"]["get"]>>,
-    compressed: Buffer,
-  ) => Promise<void>,
+  load: LoadDataFile,
 ): Promise<void> {
   await tallyOtherEntries(archive, tally);
   for (const table of plan.verified.manifest.tables) {

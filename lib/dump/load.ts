@@ -11,12 +11,12 @@ import {
   progressOf,
   prepareTarget,
   StoredRows,
+  type LoadDataFile,
   type LoadPlan,
   type LoadProgress,
   type LoadReport,
 } from "./load-steps";
 import { withLoadTransaction } from "./load-target";
-import type { ManifestDataFile, ManifestTable } from "./manifest";
 import { manifestFromTail } from "./manifest-tail";
 import { codeMigrations } from "./migrations";
 import type { ArchiveSource } from "./read-archive";
@@ -83,10 +83,8 @@ export async function loadDumpArchive(
       const stored = new StoredRows();
       await withoutKeysAndIndexes(target, async () => {
         const copies = new SequentialCopies(target, tally, stored, progressOf(plan));
-        const load = (
-          listed: { table: ManifestTable; file: ManifestDataFile },
-          compressed: Buffer,
-        ) => copies.add(listed.table, listed.file, compressed);
+        const load: LoadDataFile = (listed, compressed) =>
+          copies.add(listed.table, listed.file, compressed);
         try {
           if (archive) await forEachIndexedFile(archive, plan, tally, load);
           else await forEachDataFile(source, plan, tally, load);

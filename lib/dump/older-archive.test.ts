@@ -2,25 +2,20 @@ import fs from "node:fs";
 import path from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Engine } from "@/db/client";
 import { createTestDatabase, testEngines, type TestDatabase } from "@/lib/testing/engines";
 import { loadDumpArchive } from "./load";
 import { prepareTarget } from "./load-steps";
 import { withLoadTransaction } from "./load-target";
 import { codeMigrations } from "./migrations";
 import { editManifest, entriesOf, manifestOf, tarOf } from "./testing/archive-edit";
-import { dataset, dumpToFile, insertDataset, serverDigests, tempDir } from "./testing/fixtures";
-
-// PostgreSQL also loads on two connections, where the newer migrations run
-// in the last step rather than in the one transaction.
-const cases = testEngines().flatMap((engine): { engine: Engine; jobs: number }[] =>
-  engine === "postgres"
-    ? [
-        { engine, jobs: 1 },
-        { engine, jobs: 2 },
-      ]
-    : [{ engine, jobs: 1 }],
-);
+import {
+  dataset,
+  dumpToFile,
+  insertDataset,
+  serverDigests,
+  loadCases,
+  tempDir,
+} from "./testing/fixtures";
 
 /** The tables a migration creates, by its CREATE TABLE statements. */
 const createdBy = (sql: string) =>
@@ -28,69 +23,72 @@ const createdBy = (sql: string) =>
     (m) => m[1]!,
   );
 
-describe.each(cases)("an archive of an older schema [$engine, jobs $jobs]", ({ engine, jobs }) => {
-  let source: TestDatabase;
-  const dir = tempDir();
-  const older = path.join(dir, "older.tar");
-  const newest = codeMigrations().at(-1)!;
-  const newTables = createdBy(newest.sql);
-  beforeAll(async () => {
-    source = await createTestDatabase(engine);
-    await insertDataset(source, fc.sample(dataset, { numRuns: 1, seed: 11 })[0]!);
-    const current = path.join(dir, "current.tar");
-    await dumpToFile(source, current, { chunkBytes: 256, batchRows: 4 });
-    // The archive as the version before the newest migration wrote it: its
-    // schema stops one migration earlier, and the tables that migration
-    // creates are not in it.
-    const entries = await entriesOf(current);
-    const dropped = new Set(
-      manifestOf(entries)
-        .tables.filter((t) => newTables.includes(t.name))
-        .flatMap((t) => t.files.map((f) => f.path)),
-    );
-    const rewritten = editManifest(
-      entries.filter((e) => !dropped.has(e.name)),
-      (m) => {
-        m.schema.migrations.pop();
-        m.schema.migrationId = m.schema.migrations.at(-1)!.id;
-        m.tables = m.tables.filter((t) => !newTables.includes(t.name));
-        m.excludedTables = m.excludedTables.filter((t) => !newTables.includes(t.name));
-        m.sequences = m.sequences.filter((s) => !newTables.includes(s.table));
-      },
-    );
-    fs.writeFileSync(older, tarOf(rewritten));
-  });
-  afterAll(async () => {
-    await source.drop();
-  });
-
-  it("loads, then applies the newer migrations, and equals the source", async () => {
-    // The premise: the newest migration makes tables the older archive lacks
-    // (empty in the source where a dump would carry them).
-    expect(newTables.length).toBeGreaterThan(0);
-    const digests = await serverDigests(source);
-    for (const table of newTables) expect(digests[table] ?? "0:").toMatch(/^0:/);
-
-    const target = await createTestDatabase(engine, { migrate: false });
-    try {
-      const report = await loadDumpArchive(target, older, { jobs });
-      expect(report.verified.manifest.schema.migrationId).toBe(codeMigrations().at(-2)!.id);
-      expect(report.migrationsApplied).toEqual([newest.id]);
-      expect(report.tables.map((t) => t.name)).not.toContain(newTables[0]);
-      expect(await serverDigests(target)).toEqual(digests);
-      const recorded = await withLoadTransaction(target, (t) =>
-        t.query(`select hash from drizzle.__drizzle_migrations order by id`),
+describe.each(loadCases())(
+  "an archive of an older schema [$engine, jobs $jobs]",
+  ({ engine, jobs }) => {
+    let source: TestDatabase;
+    const dir = tempDir();
+    const older = path.join(dir, "older.tar");
+    const newest = codeMigrations().at(-1)!;
+    const newTables = createdBy(newest.sql);
+    beforeAll(async () => {
+      source = await createTestDatabase(engine);
+      await insertDataset(source, fc.sample(dataset, { numRuns: 1, seed: 11 })[0]!);
+      const current = path.join(dir, "current.tar");
+      await dumpToFile(source, current, { chunkBytes: 256, batchRows: 4 });
+      // The archive as the version before the newest migration wrote it: its
+      // schema stops one migration earlier, and the tables that migration
+      // creates are not in it.
+      const entries = await entriesOf(current);
+      const dropped = new Set(
+        manifestOf(entries)
+          .tables.filter((t) => newTables.includes(t.name))
+          .flatMap((t) => t.files.map((f) => f.path)),
       );
-      expect(recorded.map((r) => r[0])).toEqual(codeMigrations().map((m) => m.hash));
-      const made = await withLoadTransaction(target, (t) =>
-        t.query(`select ${newTables.map((n) => `to_regclass('public.${n}')::text`).join(", ")}`),
+      const rewritten = editManifest(
+        entries.filter((e) => !dropped.has(e.name)),
+        (m) => {
+          m.schema.migrations.pop();
+          m.schema.migrationId = m.schema.migrations.at(-1)!.id;
+          m.tables = m.tables.filter((t) => !newTables.includes(t.name));
+          m.excludedTables = m.excludedTables.filter((t) => !newTables.includes(t.name));
+          m.sequences = m.sequences.filter((s) => !newTables.includes(s.table));
+        },
       );
-      expect(made).toEqual([newTables]);
-    } finally {
-      await target.drop();
-    }
-  });
-});
+      fs.writeFileSync(older, tarOf(rewritten));
+    });
+    afterAll(async () => {
+      await source.drop();
+    });
+
+    it("loads, then applies the newer migrations, and equals the source", async () => {
+      // The premise: the newest migration makes tables the older archive lacks
+      // (empty in the source where a dump would carry them).
+      expect(newTables.length).toBeGreaterThan(0);
+      const digests = await serverDigests(source);
+      for (const table of newTables) expect(digests[table] ?? "0:").toMatch(/^0:/);
+
+      const target = await createTestDatabase(engine, { migrate: false });
+      try {
+        const report = await loadDumpArchive(target, older, { jobs });
+        expect(report.verified.manifest.schema.migrationId).toBe(codeMigrations().at(-2)!.id);
+        expect(report.migrationsApplied).toEqual([newest.id]);
+        expect(report.tables.map((t) => t.name)).not.toContain(newTables[0]);
+        expect(await serverDigests(target)).toEqual(digests);
+        const recorded = await withLoadTransaction(target, (t) =>
+          t.query(`select hash from drizzle.__drizzle_migrations order by id`),
+        );
+        expect(recorded.map((r) => r[0])).toEqual(codeMigrations().map((m) => m.hash));
+        const made = await withLoadTransaction(target, (t) =>
+          t.query(`select ${newTables.map((n) => `to_regclass('public.${n}')::text`).join(", ")}`),
+        );
+        expect(made).toEqual([newTables]);
+      } finally {
+        await target.drop();
+      }
+    });
+  },
+);
 
 describe.each(testEngines())("preparing the target [%s]", (engine) => {
   it("empties the rows a migration inserted, so that only the archive's are loaded", async () => {

@@ -5,28 +5,16 @@ import zlib from "node:zlib";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { users } from "@/db/schema";
-import type { Engine } from "@/db/client";
-import { createTestDatabase, testEngines, type TestDatabase } from "@/lib/testing/engines";
+import { createTestDatabase, type TestDatabase } from "@/lib/testing/engines";
 import { existingContent } from "./catalog";
 import { ArchiveRefusal } from "./errors";
 import { loadDumpArchive } from "./load";
 import { withLoadTransaction } from "./load-target";
 import { editManifest, entriesOf, manifestOf, tarOf, type Entry } from "./testing/archive-edit";
-import { dataset, dumpToFile, insertDataset, tempDir } from "./testing/fixtures";
+import { dataset, dumpToFile, insertDataset, loadCases, tempDir } from "./testing/fixtures";
 import { verifyDumpArchive } from "./verify";
 
-// PostgreSQL also loads on two connections (jobs 2): a refusal found mid-way
-// must then undo what the load had created, since there is no one rollback.
-const cases = testEngines().flatMap((engine): { engine: Engine; jobs: number }[] =>
-  engine === "postgres"
-    ? [
-        { engine, jobs: 1 },
-        { engine, jobs: 2 },
-      ]
-    : [{ engine, jobs: 1 }],
-);
-
-describe.each(cases)("archive refusals [$engine, jobs $jobs]", ({ engine, jobs }) => {
+describe.each(loadCases())("archive refusals [$engine, jobs $jobs]", ({ engine, jobs }) => {
   let source: TestDatabase;
   const dir = tempDir();
   const good = path.join(dir, "good.tar");

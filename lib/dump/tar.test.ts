@@ -4,20 +4,11 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { indexTar, readTar, TAR_END, tarHeader, tarPadding, TarFormatError } from "./tar";
+import { indexTar, readTar, TAR_END, TarFormatError } from "./tar";
+import { tarOf as tarOfEntries, type Entry } from "./testing/archive-edit";
 import { tempDir } from "./testing/fixtures";
 
-function tarOf(entries: { name: string; data: Buffer }[]): Buffer {
-  const mtime = new Date("2025-01-01T00:00:00Z");
-  return Buffer.concat([
-    ...entries.flatMap((e) => [
-      tarHeader(e.name, e.data.length, mtime),
-      e.data,
-      tarPadding(e.data.length),
-    ]),
-    TAR_END,
-  ]);
-}
+const tarOf = (entries: Entry[]) => tarOfEntries(entries, new Date("2025-01-01T00:00:00Z"));
 
 async function readAll(bytes: Buffer, pieces = 7) {
   const chunks = Array.from({ length: pieces }, (_, i) =>

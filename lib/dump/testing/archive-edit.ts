@@ -11,8 +11,7 @@ export async function entriesOf(file: string): Promise<Entry[]> {
   return entries;
 }
 
-export function tarOf(entries: Entry[]): Buffer {
-  const mtime = new Date();
+export function tarOf(entries: Entry[], mtime = new Date()): Buffer {
   return Buffer.concat([
     ...entries.flatMap((e) => [
       tarHeader(e.name, e.data.length, mtime),

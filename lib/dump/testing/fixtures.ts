@@ -5,7 +5,8 @@ import type { PGlite } from "@electric-sql/pglite";
 import { eq } from "drizzle-orm";
 import fc from "fast-check";
 import type postgres from "postgres";
-import type { DatabaseHandle } from "@/db/client";
+import type { DatabaseHandle, Engine } from "@/db/client";
+import { testEngines } from "@/lib/testing/engines";
 import * as s from "@/db/schema";
 import { stableOutputSettings } from "../source";
 import { dumpTables, qualified } from "../tables";
@@ -292,4 +293,19 @@ export async function insertDataset(
     // Leaves a gap in the ids: the restored sequence must not hand it out again.
     await db.delete(s.users).where(eq(s.users.id, users.at(-1)!.id));
   }
+}
+
+/**
+ * The loads a load test runs: each engine, and PostgreSQL also on two
+ * connections (jobs 2), where there is no one transaction to roll back.
+ */
+export function loadCases(): { engine: Engine; jobs: number }[] {
+  return testEngines().flatMap((engine): { engine: Engine; jobs: number }[] =>
+    engine === "postgres"
+      ? [
+          { engine, jobs: 1 },
+          { engine, jobs: 2 },
+        ]
+      : [{ engine, jobs: 1 }],
+  );
 }
