@@ -1,9 +1,9 @@
+import fs from "node:fs";
 import { existingContent, tableShapes } from "./catalog";
 import { ArchiveRefusal } from "./errors";
 import type { LoadTarget } from "./load-target";
 import type { DumpManifest, ManifestDataFile, ManifestTable } from "./manifest";
 import { migrationsTableDdl, recordMigrationSql, type CodeMigration } from "./migrations";
-import fs from "node:fs";
 import {
   archiveEntries,
   indexArchive,
