@@ -123,7 +123,7 @@ export class TableCopy {
 }
 
 /**
- * Data files in archive order through one connection: consecutive files of
+ * Data files, in the order added, through one connection: consecutive files of
  * a table share a COPY, except on a target that takes a COPY only whole
  * (PGlite), where each file is its own so that memory stays bounded. At most
  * a few files are queued ahead. The rows the server stored go into `stored`.

@@ -44,7 +44,7 @@ async function inTransaction<T>(target: LoadTarget, fn: () => Promise<T>): Promi
  * database (2 cores) a COPY took about 30 ns a byte of text, an index build
  * 1 to 3 µs a row, and a foreign key's check about 0.2 µs a row.
  */
-export const LOAD_COST = { indexRow: 60, foreignKeyRow: 8 };
+const LOAD_COST = { indexRow: 60, foreignKeyRow: 8 };
 
 /** Orders the work of a parallel load by cost (see LOAD_COST). */
 export class LoadCosts {
