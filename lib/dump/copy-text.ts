@@ -88,6 +88,49 @@ export function countCopyRows(data: Buffer): number {
   return rows;
 }
 
+/**
+ * Rows of COPY text as the server reads them, the text given in pieces cut
+ * anywhere. A backslash escapes the byte after it (so `\\` is one escaped
+ * backslash), and a newline ends a row unless it is escaped: a backslash
+ * before a newline makes it part of the value, so the server stores one row
+ * where newlines alone count two. An unescaped `\.` is COPY's end-of-data
+ * marker: the server stops there (PostgreSQL 15) or refuses the text. A dump
+ * never writes either, as it escapes every backslash and newline in a value,
+ * so both are refused here (`add` throws CopyFormatError).
+ */
+export class CopyRowCounter {
+  rows = 0;
+  /** The text so far ends with a row's end: a newline no backslash escapes. */
+  atRowEnd = true;
+  /** The last piece ended with a backslash, which escapes the next piece's first byte. */
+  private escaping = false;
+
+  add(piece: Buffer): void {
+    if (piece.length === 0) return;
+    // Escaped bytes of this piece: the first, if the last piece ended with a backslash.
+    const escapedAt: number[] = this.escaping ? [0] : [];
+    this.escaping = false;
+    for (
+      let b = piece.indexOf(BACKSLASH, escapedAt.length);
+      b !== -1;
+      b = piece.indexOf(BACKSLASH, b + 2)
+    ) {
+      if (b === piece.length - 1) this.escaping = true;
+      else escapedAt.push(b + 1);
+    }
+    let escapedNewlines = 0;
+    for (const at of escapedAt) {
+      if (piece[at] === 0x2e) {
+        const row = this.rows + countCopyRows(piece.subarray(0, at)) - escapedNewlines + 1;
+        throw new CopyFormatError(`holds COPY's end-of-data marker (\\.) in row ${row}`);
+      }
+      if (piece[at] === 0x0a) escapedNewlines++;
+    }
+    this.rows += countCopyRows(piece) - escapedNewlines;
+    this.atRowEnd = piece[piece.length - 1] === 0x0a && escapedAt.at(-1) !== piece.length - 1;
+  }
+}
+
 export class CopyFormatError extends Error {
   constructor(message: string) {
     super(message);

@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
-import { countCopyRows } from "./copy-text";
+import { CopyFormatError, CopyRowCounter } from "./copy-text";
 import { ArchiveRefusal } from "./errors";
 import { gunzipInto, type PiecePool } from "./inflate";
 import {
@@ -206,8 +206,9 @@ export async function storedFacts(
 /**
  * A data file's text, in pieces from `pool` (see gunzipInto), each added to
  * `tableHash` before it is yielded. A file that is damaged, inflates to
- * more than `maxBytes` or does not end with a complete row is refused.
- * Returns the text's size and row count.
+ * more than `maxBytes`, holds what the server would not read as rows (see
+ * CopyRowCounter) or does not end with a complete row is refused. Returns
+ * the text's size and row count.
  */
 export function* dataFileText(
   path: string,
@@ -217,25 +218,26 @@ export function* dataFileText(
   maxBytes: number,
 ): Generator<Buffer, Pick<DataFileFacts, "rows" | "bytes">> {
   let bytes = 0;
-  let rows = 0;
-  let last = 0x0a;
+  const rows = new CopyRowCounter();
   try {
     for (const piece of gunzipInto(compressed, pool)) {
       bytes += piece.length;
       if (bytes > maxBytes) throw damaged(path, `it inflates to more than ${maxBytes} bytes`);
       tableHash.update(piece);
-      rows += countCopyRows(piece);
-      last = piece[piece.length - 1]!;
+      rows.add(piece);
       yield piece;
     }
   } catch (error) {
     if (error instanceof ArchiveRefusal) throw error;
+    if (error instanceof CopyFormatError) {
+      throw new ArchiveRefusal("malformed", `Data file ${path} ${error.message}.`);
+    }
     throw damaged(path, (error as Error).message);
   }
-  if (last !== 0x0a) {
+  if (!rows.atRowEnd) {
     throw new ArchiveRefusal("malformed", `Data file ${path} does not end with a complete row.`);
   }
-  return { rows, bytes };
+  return { rows: rows.rows, bytes };
 }
 
 /** Compares one data file with its manifest entry: damage first, then lying counts. */

@@ -29,11 +29,17 @@ describe.each(loadCases())("archive refusals [$engine, jobs $jobs]", ({ engine, 
     await source.drop();
   });
 
-  async function expectRefused(bytes: Buffer, code: string, message: RegExp) {
+  async function expectRefused(
+    bytes: Buffer,
+    code: string,
+    message: RegExp,
+    setUpTarget?: (target: TestDatabase) => Promise<void>,
+  ) {
     const file = path.join(dir, `${code}.tar`);
     fs.writeFileSync(file, bytes);
     const target = await createTestDatabase(engine, { migrate: false });
     try {
+      await setUpTarget?.(target);
       const error = await loadDumpArchive(target, file, { jobs }).then(
         () => null,
         (e: unknown) => e,
@@ -98,11 +104,10 @@ describe.each(loadCases())("archive refusals [$engine, jobs $jobs]", ({ engine, 
     );
   });
 
-  it("refuses data the server stores fewer rows of than the archive holds", async () => {
-    // A consistent archive whose text ends the COPY early: a line "\\." is
-    // COPY's end-of-data marker, so the server stores only the rows before it
-    // while every checksum and count in the manifest still holds. Only the
-    // server's own row count shows it.
+  it("refuses COPY's end-of-data marker in the data, in every checksum as it is", async () => {
+    // A consistent archive whose text holds a line "\.": the server would
+    // store only the rows before it, while every checksum and count in the
+    // manifest (newlines counted) still holds. Verify refuses it too.
     const original = entries.find((e) => e.name === "manifest.json")!;
     const table = manifestOf(entries).tables.find(
       (t) => t.files.length > 1 && t.files[0]!.rows > 1,
@@ -141,10 +146,44 @@ describe.each(loadCases())("archive refusals [$engine, jobs $jobs]", ({ engine, 
         .update(Buffer.concat(t.files.map((f) => texts.get(f.path)!)))
         .digest("hex");
     })[0]!;
+    const bytes = tarOf(ended.map((e) => (e.name === "manifest.json" ? manifest : e)));
+    const message = /Data file data\/.* holds COPY's end-of-data marker \(\\\.\) in row 2/;
+    await expectRefused(bytes, "malformed", message);
+    const file = path.join(dir, "end-marker.tar");
+    fs.writeFileSync(file, bytes);
+    await expect(verifyDumpArchive(file)).rejects.toThrow(message);
+  });
+
+  it("refuses a load the target's server stored fewer rows of than the archive holds", async () => {
+    // The archive is sound; the target drops rows (a trigger its event
+    // trigger puts on every new table). Only the server's own count shows it.
+    // A table no foreign key references (a check would fail before the count).
+    const referenced = await withLoadTransaction(source, (t) =>
+      t.query("select confrelid::regclass::text from pg_constraint where contype = 'f'"),
+    );
+    const table = manifestOf(entries).tables.find(
+      (t) => t.rows > 0 && !referenced.some((r) => r[0] === t.name),
+    )!.name;
     await expectRefused(
-      tarOf(ended.map((e) => (e.name === "manifest.json" ? manifest : e))),
+      tarOf(entries),
       "count_mismatch",
-      new RegExp(`Table ${table} has \\d+ rows after the load; the archive has \\d+`),
+      new RegExp(`Table ${table} has 0 rows after the load; the archive has \\d+`),
+      (target) =>
+        withLoadTransaction(target, (t) =>
+          t.exec(`
+            create function public.drop_row() returns trigger language plpgsql
+              as $$ begin return null; end $$;
+            create function public.drop_rows_of_new_table() returns event_trigger language plpgsql as $$
+              declare created record;
+              begin
+                for created in select * from pg_event_trigger_ddl_commands()
+                  where command_tag = 'CREATE TABLE' and object_identity = 'public.${table}' loop
+                  execute format('create trigger drop_row before insert on %s for each row execute function public.drop_row()', created.object_identity);
+                end loop;
+              end $$;
+            create event trigger drop_rows_of_new_table on ddl_command_end
+              execute function public.drop_rows_of_new_table()`),
+        ),
     );
   });
 
