@@ -106,29 +106,38 @@ export class CopyRowCounter {
   private escaping = false;
 
   add(piece: Buffer): void {
-    if (piece.length === 0) return;
-    // Escaped bytes of this piece: the first, if the last piece ended with a backslash.
-    const escapedAt: number[] = this.escaping ? [0] : [];
-    this.escaping = false;
-    for (
-      let b = piece.indexOf(BACKSLASH, escapedAt.length);
-      b !== -1;
-      b = piece.indexOf(BACKSLASH, b + 2)
-    ) {
-      if (b === piece.length - 1) this.escaping = true;
-      else escapedAt.push(b + 1);
-    }
+    const last = piece.length - 1;
+    if (last < 0) return;
     let escapedNewlines = 0;
-    for (const at of escapedAt) {
-      if (piece[at] === 0x2e) {
+    let lastEscaped = false;
+    // Each escaped byte in turn: the first, if the last piece ended with a
+    // backslash, then the one after each escaping backslash. (Most are the
+    // N of a null's `\N`: one indexOf each, and no array, keep this cheap.)
+    let at = this.escaping ? 0 : afterBackslash(piece, 0);
+    this.escaping = false;
+    while (at !== -1) {
+      if (at > last) {
+        this.escaping = true;
+        break;
+      }
+      if (piece[at] === 0x0a) {
+        escapedNewlines++;
+        lastEscaped = at === last;
+      } else if (piece[at] === 0x2e) {
         const row = this.rows + countCopyRows(piece.subarray(0, at)) - escapedNewlines + 1;
         throw new CopyFormatError(`holds COPY's end-of-data marker (\\.) in row ${row}`);
       }
-      if (piece[at] === 0x0a) escapedNewlines++;
+      at = afterBackslash(piece, at + 1);
     }
     this.rows += countCopyRows(piece) - escapedNewlines;
-    this.atRowEnd = piece[piece.length - 1] === 0x0a && escapedAt.at(-1) !== piece.length - 1;
+    this.atRowEnd = piece[last] === 0x0a && !lastEscaped;
   }
+}
+
+/** The index after the next backslash from `from` (which may be past the end), or -1. */
+function afterBackslash(piece: Buffer, from: number): number {
+  const at = piece.indexOf(BACKSLASH, from);
+  return at === -1 ? -1 : at + 1;
 }
 
 export class CopyFormatError extends Error {
