@@ -95,8 +95,8 @@ export function countCopyRows(data: Buffer): number {
  * before a newline makes it part of the value, so the server stores one row
  * where newlines alone count two. An unescaped `\.` is COPY's end-of-data
  * marker: the server stops there (PostgreSQL 15) or refuses the text. A dump
- * never writes either, as it escapes every backslash and newline in a value,
- * so both are refused here (`add` throws CopyFormatError).
+ * never writes one (it escapes every backslash in a value), so `add`
+ * refuses it (CopyFormatError).
  */
 export class CopyRowCounter {
   rows = 0;
