@@ -155,9 +155,10 @@ describe.each(loadCases())("archive refusals [$engine, jobs $jobs]", ({ engine, 
   });
 
   it("refuses a load the target's server stored fewer rows of than the archive holds", async () => {
-    // The archive is sound; the target drops rows (a trigger its event
-    // trigger puts on every new table). Only the server's own count shows it.
-    // A table no foreign key references (a check would fail before the count).
+    // The archive is sound; the target drops one table's rows (a trigger its
+    // event trigger puts on that table when the load creates it). Only the
+    // server's own count shows it. The table is one no foreign key references
+    // (a key check would fail before the count).
     const referenced = await withLoadTransaction(source, (t) =>
       t.query("select confrelid::regclass::text from pg_constraint where contype = 'f'"),
     );
