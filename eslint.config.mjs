@@ -1,4 +1,6 @@
 import js from "@eslint/js";
+import nextPlugin from "@next/eslint-plugin-next";
+import reactHooks from "eslint-plugin-react-hooks";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
@@ -17,6 +19,13 @@ export default tseslint.config(
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
+  // The standard Next.js set: its own rules (core web vitals) and React's
+  // hooks rules, with exhaustive-deps an error, not a warning to scroll past.
+  nextPlugin.configs["core-web-vitals"],
+  reactHooks.configs.flat.recommended,
+  {
+    rules: { "react-hooks/exhaustive-deps": "error" },
+  },
   {
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },

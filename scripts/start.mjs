@@ -3,10 +3,13 @@
 // they are missing or stale, builds when the sources changed since the last
 // build, then serves on 127.0.0.1 (PORT, default 3000). The database is
 // migrated by the server itself on start-up.
+//
+// On a fresh clone nothing is installed yet, so this file imports only Node's
+// own modules at the top; anything from node_modules is imported after the
+// install step (`npm run check:fresh-clone` proves it on every CI run).
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { startLocalS3 } from "./local-s3.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const port = process.env.PORT || "3000";
@@ -92,6 +95,7 @@ let localS3 = null;
 if (storeEnabled && !process.env.LIFTOFF_S3_ENDPOINT) {
   const dataDir = path.resolve(root, process.env.LIFTOFF_DATA_DIR || ".data");
   const bucket = process.env.LIFTOFF_S3_BUCKET || "liftoff-migrations";
+  const { startLocalS3 } = await import("./local-s3.mjs");
   localS3 = await startLocalS3({
     directory: path.join(dataDir, "s3"),
     bucket,

@@ -12,12 +12,11 @@ const yesNo = (value: boolean) => (value ? "yes" : "no");
 export default async function ClusterPage() {
   const db = await getDb();
   const [nodes, jobs, readOnly, paused] = await Promise.all([
-    listNodes(db),
+    listNodes(db, { staleAfterSeconds: nodeStaleAfterSeconds }),
     listJobs(db),
     readOnlyStatus(db),
     isSchedulerPaused(db),
   ]);
-  const now = Date.now();
   return (
     <>
       <PageHeader title="Cluster" />
@@ -40,23 +39,20 @@ export default async function ClusterPage() {
             </tr>
           </thead>
           <tbody>
-            {nodes.map((node) => {
-              const stale = now - node.lastSeenAt.getTime() > nodeStaleAfterSeconds * 1000;
-              return (
-                <tr key={node.id} className="border-t border-slate-100">
-                  <td className="py-2 font-mono text-xs">
-                    {node.id}
-                    {stale && <Badge>gone</Badge>}
-                  </td>
-                  <td>{node.appVersion}</td>
-                  <td>{formatTime(node.startedAt)}</td>
-                  <td>{formatTime(node.lastSeenAt)}</td>
-                  <td>{yesNo(node.readOnly)}</td>
-                  <td>{yesNo(node.schedulerPaused)}</td>
-                  <td>{node.runningJobs}</td>
-                </tr>
-              );
-            })}
+            {nodes.map((node) => (
+              <tr key={node.id} className="border-t border-slate-100">
+                <td className="py-2 font-mono text-xs">
+                  {node.id}
+                  {node.gone && <Badge>gone</Badge>}
+                </td>
+                <td>{node.appVersion}</td>
+                <td>{formatTime(node.startedAt)}</td>
+                <td>{formatTime(node.lastSeenAt)}</td>
+                <td>{yesNo(node.readOnly)}</td>
+                <td>{yesNo(node.schedulerPaused)}</td>
+                <td>{node.runningJobs}</td>
+              </tr>
+            ))}
           </tbody>
         </table>
       </Panel>

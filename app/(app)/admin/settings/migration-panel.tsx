@@ -17,12 +17,12 @@ const stepMs = 150;
  */
 function useLiveMigration(initial: MigrationView, replayFrom?: number) {
   const client = useQueryClient();
-  const key = ["migration", initial.id];
+  const { id, state: initialState } = initial;
   const [streamFailed, setStreamFailed] = useState(false);
   const query = useQuery({
-    queryKey: key,
+    queryKey: ["migration", id],
     queryFn: async () => {
-      const response = await fetch(`/api/migrations/${initial.id}`, { cache: "no-store" });
+      const response = await fetch(`/api/migrations/${id}`, { cache: "no-store" });
       if (!response.ok) throw new Error(`migration status: ${response.status}`);
       return (await response.json()) as MigrationView;
     },
@@ -31,9 +31,10 @@ function useLiveMigration(initial: MigrationView, replayFrom?: number) {
       streamFailed && !terminal.has(q.state.data?.state ?? "") ? 1500 : false,
   });
   useEffect(() => {
-    if (terminal.has(initial.state)) return;
+    if (terminal.has(initialState)) return;
+    const key = ["migration", id];
     const replay = replayFrom === undefined ? "" : `?since=${replayFrom}`;
-    const source = new EventSource(`/api/migrations/${initial.id}/events${replay}`);
+    const source = new EventSource(`/api/migrations/${id}/events${replay}`);
     // Changes are shown one after another, at least `stepMs` apart, so a
     // replay of several phases at once still shows each of them; consecutive
     // changes within one phase collapse into the latest.
@@ -65,7 +66,7 @@ function useLiveMigration(initial: MigrationView, replayFrom?: number) {
       source.close();
       if (timer) clearTimeout(timer);
     };
-  }, [initial.id]);
+  }, [client, id, initialState, replayFrom]);
   return query.data;
 }
 
