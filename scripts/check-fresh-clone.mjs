@@ -167,7 +167,9 @@ async function checkLeadsToSetup(base) {
 
 async function setUpAndSignIn(folder, base) {
   const require = createRequire(path.join(folder, "package.json"));
-  const { chromium } = await import(pathToFileURL(require.resolve("@playwright/test")).href);
+  // A CommonJS package seen from an ES module: its exports may sit on `default`.
+  const playwright = await import(pathToFileURL(require.resolve("@playwright/test")).href);
+  const { chromium } = playwright.chromium ? playwright : playwright.default;
   const browser = await chromium.launch({
     executablePath: chromiumPath,
     args: [
