@@ -68,6 +68,12 @@ export const manifestSchema = z.object({
   }),
   tables: z.array(table),
   excludedTables: z.array(z.object({ name: z.string(), reason: z.string() })),
+  /**
+   * Settings left behind because they belong to the source instance alone
+   * (the session-signing secret); the restored copy makes its own. Absent in
+   * archives written before such settings were left out.
+   */
+  excludedSettings: z.array(z.string()).optional(),
   sequences: z.array(
     z.object({
       table: z.string(),

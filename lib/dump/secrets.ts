@@ -3,6 +3,7 @@ import { getTableConfig } from "drizzle-orm/pg-core";
 import { dataSources, settings } from "@/db/schema";
 import { decryptSecret, encryptSecret, type SecretKey, SecretKeyError } from "@/lib/secrets/cipher";
 import type { TextQuery } from "./catalog";
+import { exportableRows } from "./instance-only";
 import type { FieldValue } from "./copy-text";
 import type { DumpManifest } from "./manifest";
 
@@ -91,9 +92,11 @@ export async function secretSummary(
   query: TextQuery,
   options: SecretOptions,
 ): Promise<DumpManifest["secrets"]> {
+  // Only the settings the archive carries (instance-only ones stay behind).
+  const leaving = exportableRows(settingsTable) ?? "true";
   const [row] = await query(`
-    select (select count(*) from "public"."${settingsTable}" where secret)::text,
-           (select count(*) from "public"."${settingsTable}" where secret and value like 'enc:v1:%')::text,
+    select (select count(*) from "public"."${settingsTable}" where secret and ${leaving})::text,
+           (select count(*) from "public"."${settingsTable}" where secret and ${leaving} and value like 'enc:v1:%')::text,
            (select count(*) from "public"."${dataSourcesTable}" where jsonb_typeof(details -> 'password') = 'string')::text,
            (select count(*) from "public"."${dataSourcesTable}" where details ->> 'password' like 'enc:v1:%')::text`);
   const total = Number(row![0]) + Number(row![2]);

@@ -44,7 +44,8 @@ async function* readTable(run: BatchRunner, spec: TableReadSpec): AsyncIterable<
     `(${values.map((v) => quoteLiteral(v!)).join(", ")})`;
   let after: (string | null)[] | null = null;
   for (;;) {
-    const lower: string = after ? `(${order}) > ${tuple(after)}` : "true";
+    const range: string = after ? `(${order}) > ${tuple(after)}` : "true";
+    const lower = spec.rowFilter ? `${range} and (${spec.rowFilter})` : range;
     const batch = await run(async (tx) => {
       const bound: { rows: (string | null)[][] } = await tx.query<(string | null)[]>(
         `select ${keyText} from ${table} where ${lower} order by ${order} offset ${spec.batchRows - 1} limit 1`,

@@ -63,12 +63,18 @@ function worker(sql: postgres.TransactionSql): SnapshotWorker {
   return {
     async *readTable(spec: TableReadSpec): AsyncIterable<ReadBatch> {
       const table = qualified(spec.shape.name);
+      const where = spec.rowFilter ? ` where ${spec.rowFilter}` : "";
       if (!spec.rewrite) {
-        yield* copyRows(sql, `${table} (${selectList(spec)})`);
+        yield* copyRows(
+          sql,
+          where
+            ? `(select ${selectList(spec)} from ${table}${where})`
+            : `${table} (${selectList(spec)})`,
+        );
         return;
       }
       const width = spec.shape.columns.length;
-      const query = `select ${selectList(spec)} from ${table} order by ${keyExpressions(spec.shape).join(", ")}`;
+      const query = `select ${selectList(spec)} from ${table}${where} order by ${keyExpressions(spec.shape).join(", ")}`;
       const rewrite = spec.rewrite;
       const cursor = sql.unsafe(query).raw().cursor(spec.batchRows);
       for await (const rows of cursor as AsyncIterable<(Buffer | null)[][]>) {

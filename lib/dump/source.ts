@@ -6,6 +6,8 @@ import { quoteIdent } from "./tables";
 export interface TableReadSpec {
   shape: TableShape;
   rewrite: SecretRewrite | null;
+  /** SQL condition on the rows that may leave the instance; null for all (see instance-only.ts). */
+  rowFilter: string | null;
   /** Rows per round trip; bounds the memory a batch takes. */
   batchRows: number;
 }

@@ -23,6 +23,7 @@ import {
   type DumpManifest,
   type ManifestTable,
 } from "./manifest";
+import { excludedSettings, exportableRows } from "./instance-only";
 import { identifyApplied, schemaSql } from "./migrations";
 import { restoreSql } from "./restore-sql";
 import { secretRewrite, secretSummary, type SecretOptions } from "./secrets";
@@ -185,6 +186,7 @@ export async function writeDumpArchive(
           shape,
           batchRows,
           rewrite: secretRewrite(shape.name, result.columns, secrets),
+          rowFilter: exportableRows(shape.name),
         };
         for await (const batch of worker.readTable(spec)) {
           checkAbort();
@@ -234,6 +236,7 @@ export async function writeDumpArchive(
           name,
           reason: "this instance's own migration state; the copy starts without it",
         })),
+        excludedSettings: excludedSettings(),
         sequences,
         schema: {
           migrationId: applied.at(-1)!.id,

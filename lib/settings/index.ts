@@ -4,6 +4,9 @@ import type { Database } from "@/db/client";
 import { rowsOf } from "@/db/rows";
 import { settings } from "@/db/schema";
 import { decryptSecret, isEncrypted, sealSecret, type SecretKey } from "@/lib/secrets/cipher";
+import { SESSION_SECRET_SETTING } from "./instance-only";
+
+export { instanceOnlySettings } from "./instance-only";
 
 export async function readSetting(
   db: Database,
@@ -58,23 +61,23 @@ export async function secretStorageSummary(db: Database) {
   );
 }
 
-const AUTH_SECRET_KEY = "auth.session_secret";
-
 /**
  * The key that signs session cookies. Kept in the database so every node of a
  * cluster agrees on it without configuration; `NEXTAUTH_SECRET` overrides it.
+ * Dumps leave it out (see instance-only.ts), so a restored copy makes its own
+ * here on its first request.
  */
 export async function sessionSigningSecret(db: Database, secretKey: SecretKey | null) {
-  const existing = await readSetting(db, AUTH_SECRET_KEY, secretKey);
+  const existing = await readSetting(db, SESSION_SECRET_SETTING, secretKey);
   if (existing) return existing;
   const fresh = crypto.randomBytes(32).toString("base64url");
   const stored = sealSecret(fresh, secretKey);
   // A concurrent first start may have written one already: keep whichever came first.
   await db
     .insert(settings)
-    .values({ key: AUTH_SECRET_KEY, value: stored, secret: true })
+    .values({ key: SESSION_SECRET_SETTING, value: stored, secret: true })
     .onConflictDoNothing();
-  return (await readSetting(db, AUTH_SECRET_KEY, secretKey)) ?? fresh;
+  return (await readSetting(db, SESSION_SECRET_SETTING, secretKey)) ?? fresh;
 }
 
 const INSTANCE_ID_KEY = "instance.id";
