@@ -66,3 +66,6 @@ export function pgErrorCode(error: unknown): string | undefined {
   }
   return undefined;
 }
+
+export { databaseErrorFacts, systemErrorCode, type DatabaseErrorFacts } from "./database";
+export { publicFailureMessage } from "./public-message";

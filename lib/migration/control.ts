@@ -2,7 +2,7 @@ import { recordAudit } from "@/lib/audit";
 import { assertAdmin, type Actor } from "@/lib/auth";
 import { appVersion } from "@/lib/config/version";
 import { codeMigrations } from "@/lib/dump/migrations";
-import { AppError, notFound } from "@/lib/errors";
+import { AppError, notFound, publicFailureMessage } from "@/lib/errors";
 import { log } from "@/lib/log";
 import { sealSecret } from "@/lib/secrets/cipher";
 import { instanceId } from "@/lib/settings";
@@ -45,7 +45,8 @@ export async function startMigration(context: MigrationContext, actor: Actor): P
       storeToken: sealSecret(link.token, context.secretKey),
     });
   } catch (error) {
-    const message = error instanceof AppError ? error.message : String(error);
+    const message = publicFailureMessage(error, "Starting the migration");
+    log.error({ err: error, migration: row.id }, "could not link the migration to the store");
     await updateMigration(db, row.id, "init", {
       state: "error",
       error: message,

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { writeDumpArchive } from "@/lib/dump/write";
 import { channels, listen } from "@/lib/cluster/notify";
-import { AppError } from "@/lib/errors";
+import { AppError, publicFailureMessage } from "@/lib/errors";
 import { log } from "@/lib/log";
 import { enableReadOnly } from "@/lib/read-only";
 import { pauseScheduler } from "@/lib/scheduler";
@@ -253,7 +253,5 @@ async function waitForRestore(
 
 /** A message an admin can act on; the details go to the log. */
 function describeFailure(error: unknown): string {
-  if (error instanceof AppError) return error.message;
-  if (error instanceof Error && error.name === "UploadError") return error.message;
-  return `The migration stopped on an unexpected error (${error instanceof Error ? error.message : String(error)}). Details are in the server log.`;
+  return publicFailureMessage(error, "The migration");
 }

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { storeMigrations, type StoreMigration } from "@/db/schema";
-import { AppError } from "@/lib/errors";
+import { AppError, publicFailureMessage } from "@/lib/errors";
 import { log } from "@/lib/log";
 import type { StoreContext } from "./context";
 import { assertAwaitingUpload, transition } from "./migrations";
@@ -99,7 +99,7 @@ export async function verifyAndRestore(ctx: StoreContext, received: StoreMigrati
   } catch (error) {
     log.error({ store_migration: received.externalId, err: error }, "verify or restore failed");
     if (target) await ctx.targets.drop(target).catch(() => {});
-    const message = (error instanceof Error ? error.message : String(error)).replace(/\.$/, "");
+    const message = publicFailureMessage(error, "The restore").replace(/\.$/, "");
     await fail(ctx, received.id, `Restore failed: ${message}. Nothing was restored.`).catch(
       () => {},
     );
