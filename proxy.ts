@@ -7,7 +7,9 @@ import { localReadOnlyState } from "@/lib/read-only/local-state";
  * working: sign-in and sign-out, the store API, the migration's controls. The
  * database guard stays the line that cannot be crossed.
  */
-const allowedPrefixes = ["/api/auth/", "/api/store/", "/api/migrations"];
+// The dump download is a POST (see its route) but only reads: it stays open
+// in read-only mode, when a backup matters most.
+const allowedPrefixes = ["/api/auth/", "/api/store/", "/api/migrations", "/api/admin/dump"];
 const safeMethods = new Set(["GET", "HEAD", "OPTIONS"]);
 
 export function proxy(request: NextRequest): NextResponse | undefined {

@@ -1,10 +1,12 @@
 /**
- * npm run load -- FILE [--database-url URL] [--jobs N]
+ * npm run load -- FILE [--database-url URL] [--jobs N] [--passphrase]
  * Restores a dump archive into an empty database (the app's, or URL) in one
  * transaction, verifying it as it goes (see loadDumpArchive: nothing
  * unverified is kept); with --jobs N (PostgreSQL) on N connections, as
  * pg_restore -j does, undoing its work if it fails. Exit codes: 0 loaded,
  * 1 failed, 2 usage, 3 archive refused, 4 target database not empty.
+ * Secrets sealed with a passphrase are opened with it (LIFTOFF_ARCHIVE_PASSPHRASE,
+ * or asked with --passphrase) and stored as this instance stores them.
  */
 import fs from "node:fs";
 import { parseArgs } from "node:util";
@@ -12,9 +14,11 @@ import { appDatabaseOptions, openDatabase } from "@/db/client";
 import { loadDumpArchive } from "@/lib/dump/load";
 import { keyFingerprint } from "@/lib/dump/secrets";
 import { instanceSecretKey } from "@/lib/secrets/key";
+import { passphraseEnv, passphraseOption } from "./archive-passphrase";
 import { fail, percent, progressLine, usage } from "./dump-cli";
 
-const help = "Usage: npm run load -- FILE [--database-url postgres://...] [--jobs N]";
+const help = `Usage: npm run load -- FILE [--database-url postgres://...] [--jobs N] [--passphrase]
+  --passphrase  ask for the archive's passphrase (or set ${passphraseEnv})`;
 let parsed;
 try {
   parsed = parseArgs({
@@ -22,6 +26,7 @@ try {
     options: {
       "database-url": { type: "string" },
       jobs: { type: "string", default: "1" },
+      passphrase: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
   });
@@ -39,6 +44,8 @@ const jobs = Number(parsed.values.jobs);
 if (!Number.isInteger(jobs) || jobs < 1 || jobs > 16)
   usage(help, "--jobs must be a whole number from 1 to 16.");
 
+const passphrase = await passphraseOption(parsed.values.passphrase, help);
+
 const options = url
   ? { databaseUrl: url, maxConnections: jobs }
   : { ...appDatabaseOptions(), maxConnections: jobs };
@@ -50,8 +57,11 @@ try {
   let loaded = false;
   try {
     const started = Date.now();
+    const key = instanceSecretKey();
     const report = await loadDumpArchive(handle, file, {
       jobs,
+      passphrase,
+      instanceKey: key,
       onProgress: (p) =>
         progress.update(
           `load ${percent(p.rowsDone, p.rowsTotal)}  ${p.rowsDone.toLocaleString()} of ${p.rowsTotal.toLocaleString()} rows`,
@@ -67,9 +77,16 @@ try {
       console.log(`  ${t.name.padEnd(20)} ${String(t.rows).padStart(10)} rows`);
     if (report.migrationsApplied.length)
       console.log(`Then applied newer migrations: ${report.migrationsApplied.join(", ")}`);
-    const key = instanceSecretKey();
     const expected = manifest.secrets.keyFingerprint;
-    if (manifest.secrets.encrypted > 0 && expected && (!key || keyFingerprint(key) !== expected)) {
+    if (manifest.secrets.mode === "passphrase") {
+      console.log(
+        `Opened ${manifest.secrets.count} secrets with the passphrase and stored them ${key ? "encrypted with this instance's key" : "in plaintext (LIFTOFF_ENCRYPTION_KEY is not set)"}.`,
+      );
+    } else if (
+      manifest.secrets.encrypted > 0 &&
+      expected &&
+      (!key || keyFingerprint(key) !== expected)
+    ) {
       console.log(
         `Warning: the archive's ${manifest.secrets.encrypted} encrypted secrets were sealed with a key (fingerprint ${expected}) that is not this instance's LIFTOFF_ENCRYPTION_KEY. Set that key to use them.`,
       );

@@ -1,19 +1,26 @@
 /**
- * npm run verify -- FILE
- * Checks a dump archive (structure, checksums, counts, schema) without loading it.
+ * npm run verify -- FILE [--passphrase]
+ * Checks a dump archive (structure, checksums, counts, schema) without loading it,
+ * and, given its passphrase (LIFTOFF_ARCHIVE_PASSPHRASE or asked), that it opens the secrets.
  * Exit codes: 0 valid, 1 failed (e.g. unreadable file), 2 usage, 3 refused.
  */
 import fs from "node:fs";
 import { parseArgs } from "node:util";
+import { archiveSecretsKey } from "@/lib/dump/archive-secrets";
 import { verifyDumpArchive } from "@/lib/dump/verify";
+import { passphraseEnv, passphraseOption } from "./archive-passphrase";
 import { fail, usage } from "./dump-cli";
 
-const help = "Usage: npm run verify -- FILE";
+const help = `Usage: npm run verify -- FILE [--passphrase]
+  --passphrase  ask for the archive's passphrase and check it (or set ${passphraseEnv})`;
 let parsed;
 try {
   parsed = parseArgs({
     allowPositionals: true,
-    options: { help: { type: "boolean", default: false } },
+    options: {
+      help: { type: "boolean", default: false },
+      passphrase: { type: "boolean", default: false },
+    },
   });
 } catch (error) {
   usage(help, (error as Error).message);
@@ -21,8 +28,11 @@ try {
 if (parsed.values.help) usage(help);
 if (parsed.positionals.length !== 1) usage(help, "Give exactly one archive file.");
 if (!fs.existsSync(parsed.positionals[0]!)) usage(help, `No such file: ${parsed.positionals[0]}`);
+const passphrase = await passphraseOption(parsed.values.passphrase, help);
 try {
   const { manifest, migrations } = await verifyDumpArchive(parsed.positionals[0]!);
+  const sealedWithPassphrase = manifest.secrets.mode === "passphrase";
+  if (sealedWithPassphrase && passphrase) await archiveSecretsKey(manifest, passphrase);
   const rows = manifest.tables.reduce((n, t) => n + t.rows, 0);
   console.log(
     `Valid Liftoff dump, format ${manifest.formatVersion}, app ${manifest.appVersion}, created ${manifest.createdAt} on ${manifest.sourceEngine}`,
@@ -31,7 +41,7 @@ try {
     `Schema ${manifest.schema.migrationId}${migrations.after.length ? ` (loading applies ${migrations.after.length} newer migrations)` : ""}`,
   );
   console.log(
-    `Secrets: ${manifest.secrets.mode}, ${manifest.secrets.count} (${manifest.secrets.encrypted} encrypted)`,
+    `Secrets: ${manifest.secrets.mode}, ${manifest.secrets.count} (${manifest.secrets.encrypted} encrypted)${sealedWithPassphrase ? (passphrase ? ", the passphrase opens them" : `; give the passphrase (${passphraseEnv} or --passphrase) to check it`) : ""}`,
   );
   for (const t of manifest.tables)
     console.log(`  ${t.name.padEnd(20)} ${String(t.rows).padStart(10)} rows  sha256 ${t.sha256}`);

@@ -13,9 +13,15 @@ import { createTestDatabase, testEngines } from "@/lib/testing/engines";
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "liftoff-dump-cli-"));
 const instance = path.join(tmp, "instance");
 const archive = path.join(tmp, "instance.tar");
+const passphrase = "a passphrase for the cli test";
 
 /** As a user runs it: `npm run <script> -- <args>`. */
-function run(script: string, args: string[], dataDir = instance) {
+function run(
+  script: string,
+  args: string[],
+  dataDir = instance,
+  env: Record<string, string> = { LIFTOFF_ARCHIVE_PASSPHRASE: passphrase },
+) {
   const result = spawnSync("npm", ["run", "--silent", script, "--", ...args], {
     encoding: "utf8",
     env: {
@@ -23,32 +29,72 @@ function run(script: string, args: string[], dataDir = instance) {
       LIFTOFF_DATA_DIR: dataDir,
       DATABASE_URL: "",
       LIFTOFF_LOG_LEVEL: "silent",
+      LIFTOFF_ENCRYPTION_KEY: "",
+      LIFTOFF_ARCHIVE_PASSPHRASE: "",
+      ...env,
     },
   });
   return { status: result.status, output: result.stdout + result.stderr };
 }
 
-describe("npm run dump / verify / load", () => {
+// Each command starts a process of its own: minutes on a busy machine.
+describe("npm run dump / verify / load", { timeout: 240_000 }, () => {
   beforeAll(() => {
     const seeded = run("seed", ["--scale", "0.02"]);
     expect(seeded.status, seeded.output).toBe(0);
   });
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
+  it("refuses to let an instance without a key dump its secrets unless told how", () => {
+    const refused = run("dump", ["--out", path.join(tmp, "refused.tar")]);
+    expect(refused.status, refused.output).toBe(2);
+    expect(refused.output).toMatch(/LIFTOFF_ENCRYPTION_KEY is not set.*--passphrase.*--plaintext/s);
+    expect(fs.existsSync(path.join(tmp, "refused.tar"))).toBe(false);
+    const noPassphrase = run(
+      "dump",
+      ["--out", path.join(tmp, "refused.tar"), "--passphrase"],
+      instance,
+      {},
+    );
+    expect(noPassphrase.status, noPassphrase.output).toBe(2);
+    expect(noPassphrase.output).toMatch(/set LIFTOFF_ARCHIVE_PASSPHRASE/);
+    const both = run("dump", [
+      "--out",
+      path.join(tmp, "refused.tar"),
+      "--passphrase",
+      "--plaintext",
+    ]);
+    expect(both.status, both.output).toBe(2);
+    const plaintext = run("dump", ["--out", path.join(tmp, "plain.tar"), "--plaintext"]);
+    expect(plaintext.status, plaintext.output).toBe(0);
+    expect(plaintext.output).toMatch(/secrets are in PLAINTEXT/);
+  });
+
   it("dumps, verifies and loads into an empty instance, then refuses a second load there", () => {
-    const dumped = run("dump", ["--out", archive]);
+    const dumped = run("dump", ["--out", archive, "--passphrase"]);
     expect(dumped.status, dumped.output).toBe(0);
+    expect(dumped.output).toMatch(/secrets are sealed with your passphrase/);
     expect(fs.statSync(archive).size).toBeGreaterThan(0);
 
     const verified = run("verify", [archive]);
     expect(verified.status, verified.output).toBe(0);
+    expect(verified.output).toMatch(/the passphrase opens them/);
     expect(verified.output).toMatch(/every checksum matches/);
+    const wrong = run("verify", [archive], instance, {
+      LIFTOFF_ARCHIVE_PASSPHRASE: "not the one, at all",
+    });
+    expect(wrong.status, wrong.output).toBe(3);
+    expect(wrong.output).toMatch(/not the passphrase the archive was sealed with/);
 
     const copy = path.join(tmp, "copy");
+    const withoutPassphrase = run("load", [archive], copy, {});
+    expect(withoutPassphrase.status, withoutPassphrase.output).toBe(3);
+    expect(withoutPassphrase.output).toMatch(/sealed with a passphrase/);
     const loaded = run("load", [archive], copy);
     expect(loaded.status, loaded.output).toBe(0);
     expect(loaded.output).toMatch(/Loaded .* into pglite/);
     expect(loaded.output).toMatch(/cards\s+\d+ rows/);
+    expect(loaded.output).toMatch(/Opened \d+ secrets with the passphrase/);
 
     const again = run("load", [archive], copy);
     expect(again.status, again.output).toBe(4);

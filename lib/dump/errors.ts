@@ -8,7 +8,9 @@ export type RefusalCode =
   | "newer_schema"
   | "unknown_schema"
   | "schema_mismatch"
-  | "target_not_empty";
+  | "target_not_empty"
+  | "passphrase_required"
+  | "wrong_passphrase";
 
 /**
  * Why an archive was not loaded. Every refusal happens before the target is

@@ -11,3 +11,4 @@ export { ArchiveRefusal, type RefusalCode } from "./errors";
 export type { DumpManifest } from "./manifest";
 export { DUMP_FORMAT_VERSION } from "./manifest";
 export { keyFingerprint, type SecretMode, type SecretOptions } from "./secrets";
+export { secretOptionsFor } from "./secret-choice";

@@ -82,6 +82,6 @@ describeEachEngine("instance-only settings stay behind", (database, engine) => {
       } finally {
         await target.drop();
       }
-    });
+    }, 120_000);
   }
 });

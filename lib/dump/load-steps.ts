@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import { resealLoadedSecrets, type ResealKeys } from "./archive-secrets";
 import { existingContent, tableShapes } from "./catalog";
 import { ArchiveRefusal } from "./errors";
 import type { LoadTarget } from "./load-target";
@@ -56,6 +57,8 @@ export interface LoadPlan {
   byPath: Map<string, ListedFile>;
   progress: LoadProgress;
   onProgress?: (progress: LoadProgress) => void;
+  /** A passphrase archive's secrets, to be stored as this instance stores them. */
+  reseal?: ResealKeys;
 }
 
 /** Runs `statements` as one script (see LoadTarget.exec); nothing when there are none. */
@@ -303,6 +306,7 @@ export async function finishTarget(
     }
     return { name: table.name, rows };
   });
+  if (plan.reseal) await resealLoadedSecrets(target, plan.reseal);
   await execAll(target, [
     ...manifest.sequences.map(setSequenceSql),
     ...(recordBefore ? migrations.before.map(recordMigrationSql) : []),

@@ -1,5 +1,7 @@
 import type postgres from "postgres";
 import type { DatabaseHandle } from "@/db/client";
+import type { SecretKey } from "@/lib/secrets/cipher";
+import { archiveSecretsKey } from "./archive-secrets";
 import { SequentialCopies } from "./load-file";
 import { withoutKeysAndIndexes } from "./load-keys";
 import { loadInParallel } from "./load-parallel";
@@ -37,6 +39,13 @@ export interface LoadOptions {
    * a failure is undone by dropping what the load created, not by rollback.
    */
   jobs?: number;
+  /** Opens an archive whose secrets are sealed with a passphrase (see archive-secrets.ts). */
+  passphrase?: string;
+  /**
+   * How the loading instance stores secrets: a passphrase archive's secrets
+   * are re-sealed with this key, or stored in plaintext when it is null.
+   */
+  instanceKey?: SecretKey | null;
 }
 
 /**
@@ -60,6 +69,8 @@ export async function loadDumpArchive(
     options.verified ??
     (tail ? readManifest(tail, codeMigrations()) : await verifyDumpArchive(source));
   const { manifest } = verified;
+  // A missing or wrong passphrase is refused before anything is written.
+  const archiveKey = await archiveSecretsKey(manifest, options.passphrase);
   const plan: LoadPlan = {
     verified,
     tail,
@@ -68,6 +79,7 @@ export async function loadDumpArchive(
     ),
     progress: { rowsDone: 0, rowsTotal: manifest.tables.reduce((n, t) => n + t.rows, 0) },
     onProgress: options.onProgress,
+    reseal: archiveKey ? { from: archiveKey, to: options.instanceKey ?? null } : undefined,
   };
   const jobs = handle.engine === "postgres" ? Math.max(1, Math.floor(options.jobs ?? 1)) : 1;
   if (jobs > 1 && typeof source === "string") {

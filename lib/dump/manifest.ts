@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { scryptParamsSchema } from "@/lib/secrets/passphrase";
 
 export const DUMP_FORMAT = "liftoff-dump";
 export const DUMP_FORMAT_VERSION = 1;
@@ -59,12 +60,15 @@ export const manifestSchema = z.object({
     /**
      * instance-key: as the instance stores them (encrypted with its key when
      * it has one); plaintext: decrypted on request; recipient-key: encrypted
-     * for a key the caller supplied (the cloud's).
+     * for a key the caller supplied (the cloud's); passphrase: encrypted with
+     * a key derived from a passphrase the admin chose (see `kdf`).
      */
-    mode: z.enum(["instance-key", "plaintext", "recipient-key"]),
+    mode: z.enum(["instance-key", "plaintext", "recipient-key", "passphrase"]),
     keyFingerprint: z.string().nullable(),
     count,
     encrypted: count,
+    /** passphrase: how its key is derived (scrypt, the salt); the passphrase itself never is here. */
+    kdf: scryptParamsSchema.optional(),
   }),
   tables: z.array(table),
   excludedTables: z.array(z.object({ name: z.string(), reason: z.string() })),

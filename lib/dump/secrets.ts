@@ -1,24 +1,47 @@
 import crypto from "node:crypto";
 import { getTableConfig } from "drizzle-orm/pg-core";
 import { dataSources, settings } from "@/db/schema";
-import { decryptSecret, encryptSecret, type SecretKey, SecretKeyError } from "@/lib/secrets/cipher";
+import {
+  decryptSecret,
+  encryptSecret,
+  isEncrypted,
+  type SecretKey,
+  SecretKeyError,
+} from "@/lib/secrets/cipher";
+import { deriveScryptKey, newScryptParams, type ScryptParams } from "@/lib/secrets/passphrase";
 import type { TextQuery } from "./catalog";
 import { exportableRows } from "./instance-only";
 import type { FieldValue } from "./copy-text";
 import type { DumpManifest } from "./manifest";
 
 /**
- * keep: secrets as stored (encrypted with the instance key when it has one);
- * plaintext: decrypted, only on explicit request; recipient: decrypted and
- * re-encrypted for `recipientKey` (the cloud's), so the archive never holds
- * them in clear.
+ * keep: secrets as stored, and any the instance keeps in plaintext sealed
+ * with its key (when it has none they stay plaintext: callers that serve a
+ * person ask first, see dump CLI and download route);
+ * plaintext: decrypted, only on explicit request;
+ * passphrase: decrypted and sealed with `passphraseKey` (scrypt of a
+ * passphrase the admin chose; its salt goes in the manifest);
+ * recipient: decrypted and re-encrypted for `recipientKey` (the cloud's), so
+ * the archive never holds them in clear.
  */
-export type SecretMode = "keep" | "plaintext" | "recipient";
+export type SecretMode = "keep" | "plaintext" | "passphrase" | "recipient";
+
+export interface PassphraseKey {
+  key: SecretKey;
+  kdf: ScryptParams;
+}
 
 export interface SecretOptions {
   mode: SecretMode;
   instanceKey: SecretKey | null;
   recipientKey?: SecretKey;
+  passphraseKey?: PassphraseKey;
+}
+
+/** Derives a fresh passphrase key (new salt) for one archive. */
+export async function newPassphraseKey(passphrase: string): Promise<PassphraseKey> {
+  const kdf = newScryptParams();
+  return { key: await deriveScryptKey(passphrase, kdf), kdf };
 }
 
 export function keyFingerprint(key: SecretKey): string {
@@ -48,13 +71,8 @@ export function secretRewrite(
   columns: string[],
   options: SecretOptions,
 ): SecretRewrite | null {
-  if (options.mode === "keep") return null;
-  const seal = (stored: string) => {
-    const plain = decryptSecret(stored, options.instanceKey);
-    if (options.mode === "plaintext") return plain;
-    if (!options.recipientKey) throw new SecretKeyError("A recipient key is required.");
-    return encryptSecret(plain, options.recipientKey);
-  };
+  const seal = sealerFor(options);
+  if (!seal) return null;
   if (table === settingsTable) {
     const value = columns.indexOf("value");
     const secret = columns.indexOf("secret");
@@ -87,6 +105,24 @@ export function secretRewrite(
   return null;
 }
 
+/** What each stored secret becomes in the archive; null when it goes as stored. */
+function sealerFor(options: SecretOptions): ((stored: string) => string) | null {
+  const { instanceKey } = options;
+  switch (options.mode) {
+    case "keep":
+      if (!instanceKey) return null;
+      return (stored) => (isEncrypted(stored) ? stored : encryptSecret(stored, instanceKey));
+    case "plaintext":
+      return (stored) => decryptSecret(stored, instanceKey);
+    case "passphrase":
+    case "recipient": {
+      const key = options.mode === "passphrase" ? options.passphraseKey?.key : options.recipientKey;
+      if (!key) throw new SecretKeyError(`A ${options.mode} key is required.`);
+      return (stored) => encryptSecret(decryptSecret(stored, instanceKey), key);
+    }
+  }
+}
+
 /** Counts the secrets in the snapshot, for the manifest. */
 export async function secretSummary(
   query: TextQuery,
@@ -109,24 +145,27 @@ export async function secretSummary(
     }
     return { mode: "plaintext", keyFingerprint: null, count: total, encrypted: 0 };
   }
-  if (options.mode === "recipient") {
-    if (!options.recipientKey) throw new SecretKeyError("A recipient key is required.");
+  if (options.mode === "recipient" || options.mode === "passphrase") {
+    const key = options.mode === "passphrase" ? options.passphraseKey?.key : options.recipientKey;
+    if (!key) throw new SecretKeyError(`A ${options.mode} key is required.`);
     if (encrypted > 0 && !options.instanceKey) {
       throw new SecretKeyError(
         "The database holds encrypted secrets but LIFTOFF_ENCRYPTION_KEY is not set: they cannot be re-encrypted.",
       );
     }
     return {
-      mode: "recipient-key",
-      keyFingerprint: keyFingerprint(options.recipientKey),
+      mode: options.mode === "passphrase" ? "passphrase" : "recipient-key",
+      keyFingerprint: keyFingerprint(key),
       count: total,
       encrypted: total,
+      ...(options.mode === "passphrase" ? { kdf: options.passphraseKey!.kdf } : {}),
     };
   }
   return {
     mode: "instance-key",
     keyFingerprint: options.instanceKey ? keyFingerprint(options.instanceKey) : null,
     count: total,
-    encrypted,
+    // With a key, the dump seals what the instance still keeps in plaintext.
+    encrypted: options.instanceKey ? total : encrypted,
   };
 }

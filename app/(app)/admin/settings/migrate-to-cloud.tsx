@@ -10,6 +10,7 @@ import {
   toView,
   type PreflightCheck,
 } from "@/lib/migration";
+import { DownloadDump } from "./download-dump";
 import { formatDuration } from "./format";
 import { MigrationProgress, StartMigration } from "./migration-panel";
 
@@ -97,19 +98,12 @@ export async function MigrateToCloud() {
           </StartMigration>
         </>
       )}
-      <div className="mt-4 flex items-center gap-3 border-t border-slate-100 pt-4">
-        <a
-          href="/api/admin/dump"
-          download
-          data-testid="download-dump"
-          className="rounded-md border border-slate-300 px-3 py-2 text-sm font-medium hover:bg-slate-100"
-        >
-          Download dump
-        </a>
+      <div className="mt-4 flex items-start gap-3 border-t border-slate-100 pt-4">
+        <DownloadDump keyConfigured={context.secretKey !== null} />
         <span className="text-xs text-slate-500">
           Or take the archive yourself: a tar of schema, per-table data and checksums that{" "}
-          <code>npm run load</code> or <code>psql</code> restores. Secrets stay encrypted with this
-          instance&apos;s key.
+          <code>npm run load</code> or <code>psql</code> restores. The session-signing secret never
+          leaves: the copy makes its own.
         </span>
       </div>
       {migrations.length > 0 && (

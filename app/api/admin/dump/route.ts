@@ -1,23 +1,33 @@
 import { errorResponse } from "@/app/_lib/http";
+import { assertSameOrigin } from "@/app/_lib/same-origin";
 import { currentActor } from "@/app/_lib/session";
 import { recordAudit } from "@/lib/audit";
 import { assertAdmin } from "@/lib/auth";
-import { dumpArchiveStream } from "@/lib/dump";
+import { dumpArchiveStream, secretOptionsFor } from "@/lib/dump";
 import { AppError } from "@/lib/errors";
 import { log } from "@/lib/log";
 import { getDatabaseHandle } from "@/lib/runtime";
+import { instanceSecretKey } from "@/lib/secrets/key";
 import { instanceId } from "@/lib/settings";
 
 /**
  * "Download dump": streams a fresh archive of the app database to the admin's
- * browser. Secrets stay encrypted with the instance key. Nothing is buffered:
- * memory stays flat whatever the size, and a closed tab stops the dump.
+ * browser, its secrets as the admin chose (see secretOptionsFor). Nothing is
+ * buffered: memory stays flat whatever the size, and a closed tab stops the dump.
+ *
+ * POST only (the settings page's form), and only from this app's own pages: a
+ * dump costs a full read of the database and writes an audit row, so a link
+ * or a form on another site must not start one with the admin's cookie. GET
+ * is not exported, so Next.js answers it with 405.
  */
-export async function GET(request: Request): Promise<Response> {
+export async function POST(request: Request): Promise<Response> {
   try {
+    assertSameOrigin(request);
     const actor = await currentActor();
     if (!actor) throw new AppError("unauthorized", "session", "Sign in first.");
     assertAdmin(actor);
+    const form = await formFields(request);
+    const secrets = await secretOptionsFor(form, instanceSecretKey());
     const handle = await getDatabaseHandle();
     const instance = await instanceId(handle.db);
     const stamp = new Date()
@@ -30,10 +40,11 @@ export async function GET(request: Request): Promise<Response> {
       action: "dump.download",
       targetType: "instance",
       targetId: instance,
-      details: { filename },
+      details: { filename, secrets: secrets.mode },
     });
     const { stream, result } = dumpArchiveStream(handle, {
       sourceInstanceId: instance,
+      secrets,
       signal: request.signal,
     });
     result.then(
@@ -50,4 +61,16 @@ export async function GET(request: Request): Promise<Response> {
   } catch (error) {
     return errorResponse(error);
   }
+}
+
+/** The form's text fields; none when the body is not a form (a script's bare POST). */
+async function formFields(request: Request): Promise<Record<string, string>> {
+  const type = request.headers.get("content-type") ?? "";
+  if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)/.test(type)) return {};
+  const form = await request.formData().catch(() => {
+    throw new AppError("invalid", "dump_form", "The form could not be read.");
+  });
+  const fields: Record<string, string> = {};
+  for (const [name, value] of form) if (typeof value === "string") fields[name] = value;
+  return fields;
 }

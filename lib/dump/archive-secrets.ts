@@ -1,0 +1,82 @@
+import { getTableConfig } from "drizzle-orm/pg-core";
+import { dataSources, settings } from "@/db/schema";
+import { decryptSecret, sealSecret, SecretKeyError, type SecretKey } from "@/lib/secrets/cipher";
+import { deriveScryptKey } from "@/lib/secrets/passphrase";
+import { ArchiveRefusal } from "./errors";
+import type { LoadTarget } from "./load-target";
+import type { DumpManifest } from "./manifest";
+import { keyFingerprint } from "./secrets";
+import { qualified, quoteLiteral } from "./tables";
+
+/**
+ * The key that opens a passphrase archive's secrets, checked against the
+ * manifest's fingerprint before anything is loaded; null for other archives.
+ * (A fingerprint cannot speed up guessing: each guess costs a scrypt.)
+ */
+export async function archiveSecretsKey(
+  manifest: DumpManifest,
+  passphrase: string | undefined,
+): Promise<SecretKey | null> {
+  const { secrets } = manifest;
+  if (secrets.mode !== "passphrase") return null;
+  if (!secrets.kdf || !secrets.keyFingerprint) {
+    throw new ArchiveRefusal("malformed", "The manifest has no key derivation for its passphrase.");
+  }
+  if (!passphrase) {
+    throw new ArchiveRefusal(
+      "passphrase_required",
+      "The archive's secrets are sealed with a passphrase: give it (LIFTOFF_ARCHIVE_PASSPHRASE, or --passphrase to be asked).",
+    );
+  }
+  let key: SecretKey;
+  try {
+    key = await deriveScryptKey(passphrase, secrets.kdf);
+  } catch (error) {
+    if (error instanceof SecretKeyError) throw wrongPassphrase();
+    throw error;
+  }
+  if (keyFingerprint(key) !== secrets.keyFingerprint) throw wrongPassphrase();
+  return key;
+}
+
+const wrongPassphrase = () =>
+  new ArchiveRefusal("wrong_passphrase", "That is not the passphrase the archive was sealed with.");
+
+export interface ResealKeys {
+  /** What the archive's secrets are sealed with. */
+  from: SecretKey;
+  /** The loading instance's own key; null where it keeps secrets in plaintext. */
+  to: SecretKey | null;
+}
+
+const settingsTable = qualified(getTableConfig(settings).name);
+const dataSourcesTable = qualified(getTableConfig(dataSources).name);
+
+/**
+ * Inside the load's transaction: opens every loaded secret with the
+ * archive's key and stores it as this instance stores secrets. Runs at the
+ * archive's schema, before newer migrations, so it names the columns the
+ * archive has.
+ */
+export async function resealLoadedSecrets(target: LoadTarget, keys: ResealKeys): Promise<number> {
+  const reseal = (stored: string) =>
+    quoteLiteral(sealSecret(decryptSecret(stored, keys.from), keys.to));
+  const statements: string[] = [];
+  for (const [key, value] of await target.query(
+    `select key, value from ${settingsTable} where secret`,
+  )) {
+    statements.push(
+      `update ${settingsTable} set value = ${reseal(value!)} where key = ${quoteLiteral(key!)}`,
+    );
+  }
+  for (const [id, password] of await target.query(
+    `select id::text, details ->> 'password' from ${dataSourcesTable}
+     where jsonb_typeof(details -> 'password') = 'string'`,
+  )) {
+    statements.push(
+      `update ${dataSourcesTable} set details = jsonb_set(details, '{password}', to_jsonb(${reseal(password!)}::text)) where id = ${Number(id)}`,
+    );
+  }
+  if (statements.length) await target.exec(statements.join(";\n"));
+  return statements.length;
+}
