@@ -108,6 +108,13 @@ export async function completeMultipart(
   input: { uploadId: string; parts: { n: number; etag: string }[] },
 ) {
   assertAwaitingUpload(m);
+  // A repeated `complete` (its first answer lost on the way back) finds the
+  // upload id spent and the object assembled: answer as the first time did.
+  if (!m.uploadId && m.partCount !== null && m.uploadSize !== null) {
+    const object = await ctx.storage.head(m.objectKey);
+    if (object?.size === m.uploadSize)
+      return { status: "completed" as const, part_count: m.partCount };
+  }
   assertUploadId(m, input.uploadId);
   const numbers = input.parts.map((p) => p.n);
   assertPartNumbers(m, numbers);

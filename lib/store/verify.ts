@@ -22,6 +22,13 @@ export async function markUploaded(
   m: StoreMigration,
   input: { sha256: string; size: number },
 ) {
+  // A repeated `uploaded` for the same archive (the first answer lost on the
+  // way back) gets the state the first one led to, not a conflict.
+  const repeated =
+    m.state !== "awaiting_upload" &&
+    m.declaredSha256 === input.sha256 &&
+    m.declaredSize === input.size;
+  if (repeated) return { status: m.state };
   assertAwaitingUpload(m);
   if (m.uploadId) {
     throw new AppError(

@@ -1,4 +1,9 @@
 import { z } from "zod";
+import { backoffMs, classifyError, defaultRetryPolicy, sleep, type RetryPolicy } from "./retry";
+
+/** Answers that mean "not now" rather than "no". */
+const retryableStatuses = new Set([429, 502, 503, 504]);
+const neverAborted = new AbortController().signal;
 
 const partUrls = z.array(z.object({ n: z.number().int(), url: z.string() }));
 const started = z.object({
@@ -44,36 +49,62 @@ export class StoreClient {
     readonly baseUrl: string,
     readonly externalId: string,
     private readonly token: string,
+    private readonly retry: RetryPolicy = defaultRetryPolicy,
   ) {}
 
+  /**
+   * One store request, sent again when the connection failed or the store
+   * answered "try later" (429, 502-504): a reset on a kept-alive socket must
+   * not cost a fully uploaded archive. Sending again is safe because every
+   * route answers a repeated request as it answered the first (the store
+   * accepts a repeated `complete` and `uploaded`; the others only presign or
+   * read).
+   */
   private async call<S extends z.ZodType>(
     method: string,
     route: string,
     schema: S,
     body?: unknown,
-  ) {
-    const response = await fetch(
-      `${this.baseUrl}/api/store/v1/migrations/${this.externalId}${route}`,
-      {
-        method,
-        headers: {
-          authorization: `Bearer ${this.token}`,
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(120_000),
-      },
-    );
-    const payload: unknown = await response.json().catch(() => null);
-    if (!response.ok) {
-      const error = (payload as { error?: { code?: string; message?: string } } | null)?.error;
-      throw new StoreRequestError(
-        response.status,
-        error?.code ?? "unknown",
-        `The store refused ${method} ${route || "/"} (${response.status}): ${error?.message ?? "no message"}`,
-      );
+  ): Promise<z.infer<S>> {
+    for (let attempt = 0; ; attempt++) {
+      const last = attempt + 1 >= this.retry.attempts;
+      let response: Response;
+      try {
+        response = await fetch(
+          `${this.baseUrl}/api/store/v1/migrations/${this.externalId}${route}`,
+          {
+            method,
+            headers: {
+              authorization: `Bearer ${this.token}`,
+              ...(body === undefined ? {} : { "content-type": "application/json" }),
+            },
+            body: body === undefined ? undefined : JSON.stringify(body),
+            signal: AbortSignal.timeout(120_000),
+          },
+        );
+      } catch (error) {
+        // fetch wraps the socket's error: the code sits on its cause.
+        const cause = (error as { cause?: unknown }).cause ?? error;
+        if (last || classifyError(cause) !== "retry") throw error;
+        await sleep(backoffMs(this.retry, attempt), neverAborted);
+        continue;
+      }
+      if (!last && retryableStatuses.has(response.status)) {
+        await response.body?.cancel();
+        await sleep(backoffMs(this.retry, attempt), neverAborted);
+        continue;
+      }
+      const payload: unknown = await response.json().catch(() => null);
+      if (!response.ok) {
+        const error = (payload as { error?: { code?: string; message?: string } } | null)?.error;
+        throw new StoreRequestError(
+          response.status,
+          error?.code ?? "unknown",
+          `The store refused ${method} ${route || "/"} (${response.status}): ${error?.message ?? "no message"}`,
+        );
+      }
+      return schema.parse(payload);
     }
-    return schema.parse(payload);
   }
 
   singleUploadUrl() {

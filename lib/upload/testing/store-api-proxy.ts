@@ -1,0 +1,82 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+
+/**
+ * What happens to one request on its way to the store's API: passed on,
+ * dropped before the store sees it, answered 503 by a load balancer, or
+ * carried out by the store with the answer lost on the way back (the case
+ * that needs the store to accept the request again).
+ */
+export type ApiFault = "pass" | "resetBefore" | "unavailable503" | "loseAnswer";
+
+export interface StoreApiProxy {
+  url: string;
+  /** Every request seen, as "METHOD /route-after-the-migration-id" with its fault. */
+  requests: { call: string; fault: ApiFault }[];
+  plan: (call: string, index: number) => ApiFault;
+  close(): Promise<void>;
+}
+
+/** Strips `/api/store/v1/migrations/<id>` so plans read like the client's calls. */
+function callName(method: string, url: string): string {
+  const route = new URL(url, "http://x").pathname.replace(
+    /^\/api\/store\/v1\/migrations\/[^/]+/,
+    "",
+  );
+  return `${method} ${route || "/"}`;
+}
+
+/** An HTTP proxy on 127.0.0.1 in front of the store's API that loses requests and answers. */
+export async function startStoreApiProxy(upstream: string): Promise<StoreApiProxy> {
+  const target = new URL(upstream);
+  const proxy: StoreApiProxy = {
+    url: "",
+    requests: [],
+    plan: () => "pass",
+    close: () => Promise.resolve(),
+  };
+  const server = http.createServer((req, res) => {
+    const call = callName(req.method ?? "", req.url ?? "/");
+    const index = proxy.requests.filter((r) => r.call === call).length;
+    const fault = proxy.plan(call, index);
+    proxy.requests.push({ call, fault });
+    if (fault === "resetBefore") {
+      req.socket.destroy();
+      return;
+    }
+    if (fault === "unavailable503") {
+      req.resume();
+      req.on("end", () => res.writeHead(503).end("Service Unavailable"));
+      return;
+    }
+    const upstreamRequest = http.request(
+      {
+        host: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+      },
+      (upstreamResponse) => {
+        if (fault === "loseAnswer") {
+          // The store did the work; the instance never hears of it.
+          upstreamResponse.resume();
+          upstreamResponse.on("end", () => req.socket.destroy());
+          return;
+        }
+        res.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
+        upstreamResponse.pipe(res);
+      },
+    );
+    upstreamRequest.on("error", () => res.destroy());
+    req.pipe(upstreamRequest);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  proxy.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return proxy;
+}
