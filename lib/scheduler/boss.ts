@@ -39,10 +39,13 @@ export interface BossOptions {
 
 /**
  * A pg-boss instance on the app's database. PGlite goes through pg-boss's
- * `fromPglite` adapter. PostgreSQL goes through pg-boss's own `pg` pool on
- * the same URL: its default driver, the one it is tested with, and the one
- * that gives it LISTEN and multi-statement scripts (migrations run
- * `BEGIN ... COMMIT` in one message) without an adapter of ours.
+ * `fromPglite` adapter (backend "pglite"). PostgreSQL goes through pg-boss's
+ * own `pg` pool on the same URL, a few connections: its default driver, the
+ * one it is tested with, which runs its multi-statement migration scripts
+ * (`BEGIN ... COMMIT` in one message) as written. `fromDrizzle` over
+ * postgres.js would need those scripts on a reserved connection, and nothing
+ * here needs pg-boss inside the app's own transactions on PostgreSQL (see
+ * runner.ts for why the fetch does not).
  */
 export function createBoss(handle: DatabaseHandle, options: BossOptions = {}): PgBoss {
   const common = {
