@@ -1,6 +1,6 @@
-import { asc, desc, getTableColumns, sql } from "drizzle-orm";
+import { desc, getTableColumns, sql } from "drizzle-orm";
 import type { Database } from "../client";
-import { clusterNodes, scheduledJobs } from "../schema";
+import { clusterNodes } from "../schema";
 
 /**
  * The nodes newest first, each with whether it has gone quiet for longer than
@@ -19,8 +19,4 @@ export async function listNodes(
     .from(clusterNodes)
     .orderBy(desc(clusterNodes.lastSeenAt))
     .limit(100);
-}
-
-export async function listJobs(db: Database) {
-  return db.select().from(scheduledJobs).orderBy(asc(scheduledJobs.name));
 }

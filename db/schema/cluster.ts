@@ -3,7 +3,8 @@ import { boolean, check, integer, pgSchema, text, timestamp } from "drizzle-orm/
 
 /**
  * How the nodes of one instance coordinate: the read-only flag, the
- * scheduler's state, node heartbeats and the job table. A schema of its own:
+ * scheduler's state and node heartbeats (the jobs themselves are pg-boss's,
+ * in its own `pgboss` schema). A schema of its own:
  * never dumped, never guarded by read-only mode.
  */
 export const cluster = pgSchema("liftoff_cluster");
@@ -46,19 +47,13 @@ export const clusterNodes = cluster.table("nodes", {
   readOnly: boolean("read_only").notNull().default(false),
   schedulerPaused: boolean("scheduler_paused").notNull().default(false),
   runningJobs: integer("running_jobs").notNull().default(0),
-});
-
-/** Recurring jobs; a node claims a due job by setting `running_node`. */
-export const scheduledJobs = cluster.table("jobs", {
-  name: text("name").primaryKey(),
-  intervalSeconds: integer("interval_seconds").notNull(),
-  nextRunAt: timestamptz("next_run_at").notNull().defaultNow(),
-  runningNode: text("running_node"),
-  runningSince: timestamptz("running_since"),
-  lastStartedAt: timestamptz("last_started_at"),
-  lastFinishedAt: timestamptz("last_finished_at"),
-  lastDurationMs: integer("last_duration_ms"),
-  lastError: text("last_error"),
-  runCount: integer("run_count").notNull().default(0),
-  failureCount: integer("failure_count").notNull().default(0),
+  /**
+   * The pg-boss jobs this node is running. pg-boss does not record which
+   * worker holds a job; a pause needs it to tell a job that is running from
+   * one left active by a node that died (pg-boss's expiry retries those).
+   */
+  runningJobIds: text("running_job_ids")
+    .array()
+    .notNull()
+    .default(sql`'{}'::text[]`),
 });

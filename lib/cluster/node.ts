@@ -7,7 +7,7 @@ import { clusterNodes } from "@/db/schema";
 import { appVersion } from "@/lib/config/version";
 import { log } from "@/lib/log";
 import { readOnlyStatus, releaseLocalLease, setLocalReadOnlyState } from "@/lib/read-only";
-import { isSchedulerPaused, SchedulerWorker, type JobDefinition } from "@/lib/scheduler";
+import { isSchedulerPaused, JobRunner, type JobDefinition } from "@/lib/scheduler";
 import { channels, listen } from "./notify";
 
 export interface NodeServicesOptions {
@@ -19,7 +19,8 @@ export interface NodeServicesOptions {
 
 export interface NodeServices {
   nodeId: string;
-  worker: SchedulerWorker;
+  /** This node's jobs on pg-boss; `runNow` queues a run. */
+  scheduler: JobRunner;
   /** Re-reads read-only state and writes the heartbeat now (also runs on a timer). */
   refresh(): Promise<void>;
   stop(): Promise<void>;
@@ -28,7 +29,7 @@ export interface NodeServices {
 /**
  * What every server process runs besides serving requests: it listens for
  * read-only and scheduler changes, keeps a heartbeat row that says what it
- * sees, and runs the scheduler worker.
+ * sees, and runs the jobs (pg-boss).
  */
 export async function startNodeServices(
   handle: DatabaseHandle,
@@ -37,7 +38,7 @@ export async function startNodeServices(
   const nodeId =
     options.nodeId ?? `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString("hex")}`;
   const { db } = handle;
-  const worker = new SchedulerWorker(db, {
+  const worker = new JobRunner(handle, {
     nodeId,
     jobs: options.jobs,
     pollMs: options.schedulerPollMs,
@@ -100,7 +101,7 @@ export async function startNodeServices(
 
   return {
     nodeId,
-    worker,
+    scheduler: worker,
     refresh,
     async stop() {
       clearInterval(timer);

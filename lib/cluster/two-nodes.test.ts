@@ -2,7 +2,7 @@ import { count, sql } from "drizzle-orm";
 import { rowsOf } from "@/db/rows";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cards, collections, dashboards, scheduledJobs } from "@/db/schema";
+import { cards, collections, dashboards } from "@/db/schema";
 import { pgErrorCode } from "@/lib/errors";
 import { disableReadOnly, enableReadOnly } from "@/lib/read-only";
 import { pauseScheduler, resumeScheduler } from "@/lib/scheduler";
@@ -57,11 +57,14 @@ describe.runIf(testEngines().includes("postgres"))("two app processes on one Pos
   });
 
   it("pausing in one process stops the other process's jobs until resume", async () => {
+    // A due run of the child's job, queued from this process (as cron or "Run now" would).
+    const makeDue = () => parentNode.scheduler.runNow("test-child-tick");
+    await makeDue();
     for (let i = 0; i < 100 && child.jobRuns.length === 0; i++) await wait(50);
     expect(child.jobRuns.length).toBeGreaterThan(0);
     await pauseScheduler(database.db, { reason: "test", drainTimeoutMs: 5000 });
     const runsAtPause = child.jobRuns.length;
-    await database.db.update(scheduledJobs).set({ nextRunAt: new Date(0) });
+    await makeDue();
     await wait(1500);
     expect(child.jobRuns.length).toBe(runsAtPause);
     await resumeScheduler(database.db);

@@ -126,12 +126,13 @@ describeEachEngine("Migrate to Cloud", (database, engine) => {
           jobs: [
             {
               name: "test-hold-setup",
-              intervalSeconds: 3600,
+              cron: "0 0 1 1 *",
               run: () => new Promise<void>((resolve) => (release = resolve)),
             },
           ],
           schedulerPollMs: 10,
         });
+        await slowJob.scheduler.runNow("test-hold-setup");
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
       if (phase === "upload") rig.proxy.delayMs = 2000;

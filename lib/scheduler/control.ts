@@ -4,11 +4,12 @@ import { rowsOf } from "@/db/rows";
 import { schedulerState } from "@/db/schema";
 import { channels, notify } from "@/lib/cluster/notify";
 import { AppError } from "@/lib/errors";
+import { bossSchema } from "./boss";
 
-/** (LIFT, 2): a claim holds it shared for its transaction; pause takes it exclusive. */
+/** (LIFT, 2): a fetch holds it shared for its gate transaction; pause takes it exclusive. */
 export const schedulerLockKey = [0x4c494654, 2] as const;
 
-/** A node whose heartbeat is older than this is gone; its running job is released. */
+/** A node whose heartbeat is older than this is gone; its running job is not waited for. */
 export const nodeStaleAfterSeconds = 30;
 
 export interface PauseOptions {
@@ -21,9 +22,9 @@ export interface PauseOptions {
 /**
  * Pauses the scheduler on every node. When it returns, no job starts anywhere
  * and every job that was running has finished. The flag is committed first;
- * then taking the claim lock exclusively waits for claims already under way
- * (a claim checks the flag inside the same transaction, so any later claim
- * sees it); then it waits for running jobs to finish, up to a bound.
+ * then taking the fetch lock exclusively waits for fetches already under way
+ * (each checks the flag after taking the lock shared, so any later fetch sees
+ * it); then it waits for the jobs pg-boss holds active to finish, up to a bound.
  */
 export async function pauseScheduler(db: Database, options: PauseOptions): Promise<void> {
   await db.transaction(async (tx) => {
@@ -38,21 +39,21 @@ export async function pauseScheduler(db: Database, options: PauseOptions): Promi
       sql`select pg_advisory_xact_lock(${schedulerLockKey[0]}, ${schedulerLockKey[1]})`,
     );
   });
-  const deadline = Date.now() + (options.drainTimeoutMs ?? 60_000);
+  const drainTimeoutMs = options.drainTimeoutMs ?? 60_000;
+  const deadline = Date.now() + drainTimeoutMs;
   for (;;) {
-    await releaseJobsOfDeadNodes(db);
     const running = await runningJobs(db);
     if (running.length === 0) return;
     if (Date.now() >= deadline) {
       throw new AppError(
         "conflict",
         "scheduler_drain",
-        `Background jobs still running after ${(options.drainTimeoutMs ?? 60_000) / 1000} s: ${running
-          .map((r) => `${r.name} on ${r.runningNode}`)
+        `Background jobs still running after ${drainTimeoutMs / 1000} s: ${running
+          .map((r) => `${r.name} on ${r.node ?? "a node that has not said"}`)
           .join(", ")}.`,
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 100));
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 50));
   }
 }
 
@@ -75,21 +76,31 @@ export async function isSchedulerPaused(db: Database): Promise<boolean> {
   return row?.paused ?? false;
 }
 
+/**
+ * The jobs pg-boss holds active, with the node running each, leaving out
+ * those of nodes that stopped heartbeating (pg-boss's expiry takes them back).
+ * A job whose node has not recorded it yet counts while it is young: its
+ * node records it in the transaction that fetched it, or just after.
+ */
 async function runningJobs(db: Database) {
-  return rowsOf<{ name: string; runningNode: string }>(
-    await db.execute(sql`select name, running_node as "runningNode" from liftoff_cluster.jobs
-      where running_node is not null`),
+  if (!(await bossInstalled(db))) return [];
+  return rowsOf<{ name: string; node: string | null }>(
+    await db.execute(sql`
+      select j.name, n.id as node
+      from ${sql.identifier(bossSchema)}.job j
+      left join liftoff_cluster.nodes n on j.id::text = any(n.running_job_ids)
+      where j.state = 'active'
+        and (case when n.id is null
+               then j.started_on > now() - make_interval(secs => ${nodeStaleAfterSeconds})
+               else n.last_seen_at > now() - make_interval(secs => ${nodeStaleAfterSeconds}) end)
+      order by j.name`),
   );
 }
 
-/** A job left marked running by a node that stopped heartbeating is free again. */
-export async function releaseJobsOfDeadNodes(db: Database): Promise<void> {
-  await db.execute(sql`
-    update liftoff_cluster.jobs j
-    set running_node = null, running_since = null,
-        last_error = 'the node running it stopped', failure_count = failure_count + 1
-    where running_node is not null and not exists (
-      select 1 from liftoff_cluster.nodes n
-      where n.id = j.running_node
-        and n.last_seen_at > now() - make_interval(secs => ${nodeStaleAfterSeconds}))`);
+/** Until a node has started, pg-boss's schema does not exist and nothing runs. */
+export async function bossInstalled(db: Database): Promise<boolean> {
+  const [row] = rowsOf<{ ok: boolean }>(
+    await db.execute(sql`select to_regclass(${`${bossSchema}.job`}) is not null as ok`),
+  );
+  return row?.ok ?? false;
 }

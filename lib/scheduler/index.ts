@@ -1,10 +1,13 @@
+export { bossSchema, createBoss } from "./boss";
 export {
+  bossInstalled,
   isSchedulerPaused,
   nodeStaleAfterSeconds,
   pauseScheduler,
-  releaseJobsOfDeadNodes,
   resumeScheduler,
   type PauseOptions,
 } from "./control";
 export { builtInJobs, loginHistoryRetentionDays, type JobDefinition } from "./jobs";
-export { SchedulerWorker, type WorkerOptions } from "./worker";
+export { jobOverview, type JobOverview } from "./overview";
+export { JobRunner, type RunnerOptions } from "./runner";
+export { runJobNow } from "./run-now";

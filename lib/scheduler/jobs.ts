@@ -8,9 +8,16 @@ export interface JobContext {
   signal: AbortSignal;
 }
 
+/** A recurring job: a pg-boss queue of its own, fed by a cron schedule. */
 export interface JobDefinition {
+  /** The queue's name (letters, digits, `-`, `_`, `.`). */
   name: string;
-  intervalSeconds: number;
+  /** Five-field cron expression, UTC; pg-boss forwards each occurrence once, cluster-wide. */
+  cron: string;
+  /** Retries after a failure, with exponential backoff (default 2). */
+  retryLimit?: number;
+  /** A run still active after this long is taken back and retried (default 15 min). */
+  expireInSeconds?: number;
   run(context: JobContext): Promise<void>;
 }
 
@@ -19,7 +26,7 @@ export const loginHistoryRetentionDays = 90;
 
 const loginHistoryCleanup: JobDefinition = {
   name: "login-history-cleanup",
-  intervalSeconds: 60 * 60,
+  cron: "7 * * * *",
   async run({ db }) {
     await db.execute(sql`delete from login_history
       where created_at < now() - make_interval(days => ${loginHistoryRetentionDays})`);
@@ -33,7 +40,7 @@ const loginHistoryCleanup: JobDefinition = {
 /** Views per dashboard per UTC day over the last week, recomputed whole. */
 const dashboardUsageRollup: JobDefinition = {
   name: "dashboard-usage-rollup",
-  intervalSeconds: 10 * 60,
+  cron: "*/10 * * * *",
   async run({ db }) {
     await db.execute(sql`
       insert into dashboard_usage (dashboard_id, day, views, viewers)
@@ -49,7 +56,8 @@ const dashboardUsageRollup: JobDefinition = {
 /** The scheduled report: a plain-text summary of the most viewed dashboards. */
 const dashboardSummaryReport: JobDefinition = {
   name: "dashboard-summary-report",
-  intervalSeconds: 24 * 60 * 60,
+  cron: "0 6 * * *",
+  expireInSeconds: 5 * 60,
   async run({ db }) {
     const rows = rowsOf<{ name: string; views: number; cards: number }>(
       await db.execute(sql`
