@@ -4,6 +4,7 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import { getDb } from "@/lib/runtime";
 import { clientAddress, peerAddressHeader, sameOriginCallbackUrl, signIn } from "@/lib/auth";
 import { readEnv } from "@/lib/config/env";
+import { publicUrlIsHttps } from "@/lib/security/headers";
 import { instanceSecretKey } from "@/lib/secrets/key";
 import { sessionSigningSecret } from "@/lib/settings";
 
@@ -15,11 +16,6 @@ export const signInErrors = {
   rateLimited: "RateLimited",
   inactive: "Inactive",
 } as const;
-
-/** The public URL, as next-auth itself reads it. */
-function publicUrlIsHttps(): boolean {
-  return (process.env.NEXTAUTH_URL ?? "").startsWith("https://");
-}
 
 function header(headers: unknown, name: string): string | null {
   if (!headers || typeof headers !== "object") return null;
