@@ -4,7 +4,10 @@ import { ContentPages } from "./pages/content";
 import { SessionPage } from "./pages/session";
 import { ExtraServer, postCredentials } from "./support/extra-server";
 
-test.describe.configure({ mode: "serial" });
+// Not serial: each test stands alone (a failure does not hide the next one's result).
+test.beforeAll(async ({ browser }) => {
+  await ensureUsers(browser);
+});
 
 const extraPort = Number(process.env.E2E_PORT || 3100) + 2;
 
@@ -23,6 +26,10 @@ async function watchForViolations(page: Page): Promise<string[]> {
     if (message.type() === "error") problems.push(`console error: ${message.text()}`);
   });
   page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  // A console error for a failed load does not say what failed: this does.
+  page.on("response", (response) => {
+    if (response.status() >= 400) problems.push(`${response.status()} for ${response.url()}`);
+  });
   return problems;
 }
 
@@ -42,10 +49,8 @@ function expectSecurityHeaders(response: Response | null) {
 }
 
 test("every page loads under the CSP with its security headers and no console error", async ({
-  browser,
   page,
 }) => {
-  await ensureUsers(browser);
   const problems = await watchForViolations(page);
 
   expectSecurityHeaders(await page.goto("/login"));
@@ -62,6 +67,8 @@ test("every page loads under the CSP with its security headers and no console er
   });
   await content.createDashboard(`${collection} board`);
   await content.addCardToDashboard(`${collection} card`);
+  // Rendered by the server this time, so the style attributes are in the HTML.
+  expectSecurityHeaders(await page.reload());
   await expect(page.getByTestId("dashboard-card").first()).toBeVisible();
 
   for (const path of [

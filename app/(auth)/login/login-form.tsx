@@ -15,7 +15,11 @@ function errorMessage(code: string | undefined): string {
   const throttled = /^RateLimited:(\d+)$/.exec(code ?? "");
   if (throttled) {
     const seconds = Number(throttled[1]);
-    return `Too many failed sign-ins. Try again in ${seconds} second${seconds === 1 ? "" : "s"}.`;
+    const wait =
+      seconds < 90
+        ? `${seconds} second${seconds === 1 ? "" : "s"}`
+        : `${Math.ceil(seconds / 60)} minutes`;
+    return `Too many failed sign-ins. Try again in ${wait}.`;
   }
   return messages[code ?? ""] ?? "Sign-in failed. Try again.";
 }
