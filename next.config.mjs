@@ -15,14 +15,13 @@ const staticSecurityHeaders = [
 const nextConfig = {
   // PGlite loads its WebAssembly and data files relative to its own module,
   // and postgres.js keeps sockets: both must stay plain Node modules. The
-  // password hashers are native addons.
+  // password hasher is a native addon.
   serverExternalPackages: [
     "@electric-sql/pglite",
     "postgres",
     "pino",
     "bcryptjs",
     "@node-rs/argon2",
-    "@node-rs/bcrypt",
   ],
   experimental: {
     // forbidden() → a real 403 for non-admins on admin pages.

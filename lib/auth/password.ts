@@ -1,12 +1,15 @@
 import { hash as argon2Hash, verify as argon2Verify } from "@node-rs/argon2";
-import { verify as bcryptVerify } from "@node-rs/bcrypt";
+import bcrypt from "bcryptjs";
 
 /**
  * Passwords are hashed with argon2id (the library's defaults: 19 MiB, two
- * passes, one lane — OWASP's recommended floor). Both libraries are native and
- * run on libuv's thread pool, so a sign-in never blocks the event loop.
- * Hashes made before argon2 are bcrypt; they still verify, and sign-in
- * replaces them (see `needsRehash`).
+ * passes, one lane — OWASP's recommended floor). @node-rs/argon2 is native and
+ * runs on libuv's thread pool, so a sign-in never blocks the event loop.
+ * Hashes made before argon2 are bcrypt; they still verify (bcryptjs, whose
+ * async compare yields between rounds: once per account, since sign-in then
+ * replaces the hash — see `needsRehash`). @node-rs/bcrypt 2.0.0 would have
+ * been native too, but its platform packages are not all published, so
+ * `npm ci` on a fresh clone refuses its lock file.
  */
 const argon2Options = { memoryCost: 19_456, timeCost: 2, parallelism: 1 };
 const currentPrefix = `$argon2id$v=19$m=${argon2Options.memoryCost},t=${argon2Options.timeCost},p=${argon2Options.parallelism}$`;
@@ -21,7 +24,7 @@ function isBcrypt(stored: string): boolean {
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   try {
-    if (isBcrypt(stored)) return await bcryptVerify(password, stored);
+    if (isBcrypt(stored)) return await bcrypt.compare(password, stored);
     return await argon2Verify(stored, password);
   } catch {
     // A malformed stored hash matches no password.
