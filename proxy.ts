@@ -1,24 +1,36 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { localReadOnlyState } from "@/lib/read-only/local-state";
+import {
+  contentSecurityPolicy,
+  newNonce,
+  publicUrlIsHttps,
+  strictTransportSecurity,
+} from "@/lib/security/headers";
 
 /**
- * Answers HTTP mutations early while read-only mode is on. Server actions pass
- * (they answer with a clear message of their own), and so does what must keep
- * working: sign-in and sign-out, the store API, the migration's controls. The
- * database guard stays the line that cannot be crossed.
+ * Two jobs on every request but built static files (next.config.mjs gives those
+ * their headers):
+ *
+ * - the per-response security headers: a Content-Security-Policy with a fresh
+ *   nonce, which Next reads back from the request to stamp its own scripts,
+ *   and HSTS when the public URL is https;
+ * - answering HTTP mutations early while read-only mode is on. Server actions
+ *   pass (they answer with a clear message of their own), and so does what
+ *   must keep working: sign-in and sign-out, the store API, the migration's
+ *   controls. The database guard stays the line that cannot be crossed.
  */
 // The dump download is a POST (see its route) but only reads: it stays open
 // in read-only mode, when a backup matters most.
 const allowedPrefixes = ["/api/auth/", "/api/store/", "/api/migrations", "/api/admin/dump"];
 const safeMethods = new Set(["GET", "HEAD", "OPTIONS"]);
 
-export function proxy(request: NextRequest): NextResponse | undefined {
-  if (safeMethods.has(request.method)) return undefined;
-  if (request.headers.has("next-action")) return undefined;
+function readOnlyRefusal(request: NextRequest): NextResponse | null {
+  if (safeMethods.has(request.method)) return null;
+  if (request.headers.has("next-action")) return null;
   const { pathname } = request.nextUrl;
-  if (allowedPrefixes.some((prefix) => pathname.startsWith(prefix))) return undefined;
+  if (allowedPrefixes.some((prefix) => pathname.startsWith(prefix))) return null;
   const state = localReadOnlyState();
-  if (!state.enabled) return undefined;
+  if (!state.enabled) return null;
   return NextResponse.json(
     {
       error: "read_only",
@@ -30,6 +42,25 @@ export function proxy(request: NextRequest): NextResponse | undefined {
   );
 }
 
+export function proxy(request: NextRequest): NextResponse {
+  const https = publicUrlIsHttps();
+  const csp = contentSecurityPolicy({
+    nonce: newNonce(),
+    https,
+    dev: process.env.NODE_ENV === "development",
+  });
+  let response = readOnlyRefusal(request);
+  if (!response) {
+    // A client's own CSP request header is replaced: the nonce must be ours.
+    const requestHeaders = new Headers(request.headers);
+    requestHeaders.set("content-security-policy", csp);
+    response = NextResponse.next({ request: { headers: requestHeaders } });
+  }
+  response.headers.set("Content-Security-Policy", csp);
+  if (https) response.headers.set("Strict-Transport-Security", strictTransportSecurity);
+  return response;
+}
+
 export const config = {
-  matcher: ["/((?!_next/static|_next/image|favicon.ico).*)"],
+  matcher: ["/((?!_next/static|_next/image).*)"],
 };

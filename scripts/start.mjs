@@ -52,6 +52,7 @@ const buildId = path.join(root, ".next", "BUILD_ID");
 const sources = ["app", "lib", "db", "drizzle"].map((d) => newestSource(path.join(root, d)));
 const configs = [
   "next.config.mjs",
+  "proxy.ts",
   "package-lock.json",
   "instrumentation.ts",
   "postcss.config.mjs",
@@ -109,12 +110,13 @@ if (storeEnabled && !process.env.LIFTOFF_S3_ENDPOINT) {
 // With the store on this server, "Migrate to Cloud" goes to it unless told otherwise.
 if (storeEnabled) env.LIFTOFF_STORE_URL ||= `http://${host}:${port}`;
 console.log(`Starting Liftoff on http://${host}:${port}`);
-// Next itself, not through npx: a signal to this script must reach the server.
-const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
-const server = spawn(process.execPath, [nextBin, "start", "-H", host, "-p", port], {
+// Node itself, not through npx: a signal to this script must reach the server.
+// scripts/server.mjs serves the built app as `next start` would, and tells
+// the app each request's socket address (see that file).
+const server = spawn(process.execPath, [path.join(root, "scripts", "server.mjs")], {
   cwd: root,
   stdio: "inherit",
-  env,
+  env: { ...env, HOST: host, PORT: port },
 });
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, () => server.kill(signal));

@@ -2,11 +2,16 @@ import "server-only";
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { getDb } from "@/lib/runtime";
-import { signIn } from "@/lib/auth";
+import { clientAddress, peerAddressHeader, sameOriginCallbackUrl, signIn } from "@/lib/auth";
+import { readEnv } from "@/lib/config/env";
+import { publicUrlIsHttps } from "@/lib/security/headers";
 import { instanceSecretKey } from "@/lib/secrets/key";
 import { sessionSigningSecret } from "@/lib/settings";
 
-/** Words the login form turns into messages; next-auth passes a thrown message through. */
+/**
+ * Words the login form turns into messages; next-auth passes a thrown message
+ * through. A throttled attempt says how long to wait: `RateLimited:<seconds>`.
+ */
 export const signInErrors = {
   rateLimited: "RateLimited",
   inactive: "Inactive",
@@ -31,6 +36,9 @@ export async function authOptions(): Promise<NextAuthOptions> {
     secret,
     session: { strategy: "jwt", maxAge: 12 * 60 * 60 },
     pages: { signIn: "/login", error: "/login" },
+    // `Secure` (and `__Secure-`/`__Host-` names) whenever the public URL is
+    // https, said here rather than left to next-auth's default.
+    useSecureCookies: publicUrlIsHttps(),
     providers: [
       CredentialsProvider({
         name: "Email",
@@ -39,11 +47,15 @@ export async function authOptions(): Promise<NextAuthOptions> {
           const email = credentials?.email ?? "";
           const password = credentials?.password ?? "";
           if (!email || !password || email.length > 320 || password.length > 200) return null;
-          const forwarded = header(req.headers, "x-forwarded-for")?.split(",")[0]?.trim();
+          const ip = clientAddress({
+            peer: header(req.headers, peerAddressHeader),
+            forwardedFor: header(req.headers, "x-forwarded-for"),
+            trustedProxies: readEnv().LIFTOFF_TRUSTED_PROXY,
+          });
           const result = await signIn(db, {
             email,
             password,
-            ip: forwarded || header(req.headers, "x-real-ip"),
+            ip,
             userAgent: header(req.headers, "user-agent"),
           });
           if (result.ok) {
@@ -53,13 +65,19 @@ export async function authOptions(): Promise<NextAuthOptions> {
               name: result.actor.name,
             };
           }
-          if (result.reason === "rate_limited") throw new Error(signInErrors.rateLimited);
+          if (result.reason === "rate_limited") {
+            throw new Error(`${signInErrors.rateLimited}:${result.retryAfterSeconds}`);
+          }
           if (result.reason === "inactive") throw new Error(signInErrors.inactive);
           return null;
         },
       }),
     ],
     callbacks: {
+      // Where next-auth sends the browser after sign-in or sign-out: never off this origin.
+      redirect({ url, baseUrl }) {
+        return sameOriginCallbackUrl(url, baseUrl);
+      },
       // Only the user id travels in the token; role and active state are read
       // fresh on every request (see currentActor).
       jwt({ token, user }) {

@@ -57,3 +57,19 @@ export const clusterNodes = cluster.table("nodes", {
     .notNull()
     .default(sql`'{}'::text[]`),
 });
+
+/**
+ * Sign-in throttling (lib/auth/throttle.ts): one row per account (`account:`
+ * + lower-cased email, known or not) and per client address (`address:` +
+ * IP). In this schema because it is the instance's own state: a dump must not
+ * carry it, and read-only mode must not stop anyone from signing in.
+ */
+export const signInThrottle = cluster.table("sign_in_throttle", {
+  key: text("key").primaryKey(),
+  /** Failures counted since `window_started_at` (address) or since the last success (account). */
+  failures: integer("failures").notNull().default(0),
+  windowStartedAt: timestamptz("window_started_at").notNull(),
+  /** No attempt is checked before this moment. */
+  blockedUntil: timestamptz("blocked_until").notNull(),
+  updatedAt: timestamptz("updated_at").notNull(),
+});

@@ -3,7 +3,7 @@ import { expect, it } from "vitest";
 import { auditLog, loginHistory, users } from "@/db/schema";
 import { describeEachEngine, resetDatabase } from "@/lib/testing/engines";
 import { insertUser } from "@/lib/testing/fixtures";
-import { createFirstAdmin, loadActiveActor, needsSetup, signIn, signInLimits } from ".";
+import { createFirstAdmin, loadActiveActor, needsSetup, signIn } from ".";
 
 describeEachEngine("auth", (database) => {
   it("creates the first admin once, even when two set-ups race", async () => {
@@ -63,22 +63,5 @@ describeEachEngine("auth", (database) => {
     });
     expect(await loadActiveActor(db, inactive.id)).toBeNull();
     expect(await loadActiveActor(db, user.id)).toEqual(user);
-  });
-
-  it("rate limits repeated failures for an email, even with the right password", async () => {
-    const { db } = database();
-    const user = await insertUser(db, { password: "right-password" });
-    for (let i = 0; i < signInLimits.failuresPerEmail; i++) {
-      expect((await signIn(db, { email: user.email, password: "nope" })).ok).toBe(false);
-    }
-    expect(await signIn(db, { email: user.email, password: "right-password" })).toEqual({
-      ok: false,
-      reason: "rate_limited",
-    });
-    const failures = await db
-      .select()
-      .from(loginHistory)
-      .where(eq(loginHistory.email, user.email.toLowerCase()));
-    expect(failures.filter((f) => f.reason === "rate_limited")).toHaveLength(1);
   });
 });

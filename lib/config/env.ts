@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import path from "node:path";
 import { z } from "zod";
 
@@ -33,6 +34,24 @@ const envSchema = z.object({
   LIFTOFF_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   LIFTOFF_S3_REGION: z.string().min(1).default("us-east-1"),
   LIFTOFF_S3_KMS_KEY_ID: z.string().min(1).optional(),
+  /**
+   * The reverse proxy in front of the app (comma-separated IP addresses):
+   * only a request from one of them may say, in X-Forwarded-For, which
+   * client it forwards. Unset: the client is the socket's peer.
+   */
+  LIFTOFF_TRUSTED_PROXY: z
+    .string()
+    .transform((v) =>
+      v
+        .split(",")
+        .map((a) => a.trim())
+        .filter(Boolean),
+    )
+    .refine(
+      (list) => list.every((a) => isIP(a) !== 0),
+      "LIFTOFF_TRUSTED_PROXY must be IP addresses separated by commas",
+    )
+    .default([]),
 });
 
 export type Env = z.infer<typeof envSchema>;

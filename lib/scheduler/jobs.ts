@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { rowsOf } from "@/db/rows";
 import { reportSnapshots } from "@/db/schema";
+import { deleteStaleThrottleRows } from "@/lib/auth/throttle";
 
 export interface JobContext {
   db: Database;
@@ -30,6 +31,7 @@ const loginHistoryCleanup: JobDefinition = {
   async run({ db }) {
     await db.execute(sql`delete from login_history
       where created_at < now() - make_interval(days => ${loginHistoryRetentionDays})`);
+    await deleteStaleThrottleRows(db);
     // Heartbeat rows of nodes gone for a day are history, not a cluster.
     await db.execute(
       sql`delete from liftoff_cluster.nodes where last_seen_at < now() - interval '1 day'`,

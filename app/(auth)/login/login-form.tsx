@@ -3,16 +3,25 @@
 import { signIn } from "next-auth/react";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useState, type FormEvent } from "react";
+import { sameOriginCallbackUrl } from "@/lib/auth/callback-url";
 
 const messages: Record<string, string> = {
   CredentialsSignin: "Wrong email or password.",
-  RateLimited: "Too many failed sign-ins. Wait 15 minutes, then try again.",
   Inactive: "This account has been deactivated. Ask an administrator.",
 };
 
-/** Only same-site paths: a callback URL from the query string must not send users elsewhere. */
-function safeCallback(value: string | null): string {
-  return value && value.startsWith("/") && !value.startsWith("//") ? value : "/";
+/** The server's words for a failed sign-in, as a sentence; `RateLimited:<seconds>` says how long to wait. */
+function errorMessage(code: string | undefined): string {
+  const throttled = /^RateLimited:(\d+)$/.exec(code ?? "");
+  if (throttled) {
+    const seconds = Number(throttled[1]);
+    const wait =
+      seconds < 90
+        ? `${seconds} second${seconds === 1 ? "" : "s"}`
+        : `${Math.ceil(seconds / 60)} minutes`;
+    return `Too many failed sign-ins. Try again in ${wait}.`;
+  }
+  return messages[code ?? ""] ?? "Sign-in failed. Try again.";
 }
 
 function textField(form: FormData, name: string): string {
@@ -38,10 +47,11 @@ export function LoginForm() {
     });
     setPending(false);
     if (result?.ok && !result.error) {
-      router.replace(safeCallback(params.get("callbackUrl")));
+      // A callback URL from the query string must not send anyone off this site.
+      router.replace(sameOriginCallbackUrl(params.get("callbackUrl"), window.location.origin));
       router.refresh();
     } else {
-      setError(messages[result?.error ?? ""] ?? "Sign-in failed. Try again.");
+      setError(errorMessage(result?.error ?? undefined));
     }
   }
 
