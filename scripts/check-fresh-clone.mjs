@@ -18,12 +18,12 @@ import os from "node:os";
 import path from "node:path";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
+import { chromiumArgs, chromiumPath } from "./chromium.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const readyWithinMs = Number(process.env.FRESH_CLONE_READY_MS || 6 * 60_000);
 const exitWithinMs = 10_000;
 const keep = process.argv.includes("--keep");
-const chromiumPath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 const admin = { name: "Fresh Admin", email: "fresh@example.test", password: "fresh-clone-pass-1" };
 
 class CheckFailed extends Error {}
@@ -170,18 +170,7 @@ async function setUpAndSignIn(folder, base) {
   // A CommonJS package seen from an ES module: its exports may sit on `default`.
   const playwright = await import(pathToFileURL(require.resolve("@playwright/test")).href);
   const { chromium } = playwright.chromium ? playwright : playwright.default;
-  const browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
   try {
     const page = await browser.newPage({ baseURL: base });
     await page.goto("/");

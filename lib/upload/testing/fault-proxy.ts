@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { forwardRequest } from "./forward";
 
 export type Fault = "pass" | "error500" | "slowdown503" | "reset" | "stall" | "expired";
 
@@ -41,27 +42,8 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     close: () => Promise.resolve(),
   };
 
-  const forward = (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const upstreamRequest = http.request(
-      {
-        host: target.hostname,
-        port: target.port,
-        method: req.method,
-        path: req.url,
-        headers: req.headers,
-      },
-      (upstreamResponse) => {
-        res.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
-        upstreamResponse.pipe(res);
-      },
-    );
-    upstreamRequest.on("error", () => res.destroy());
-    // A client that dies mid-body (kill -9) must not leave the storage waiting.
-    res.on("close", () => {
-      if (!res.writableFinished) upstreamRequest.destroy();
-    });
-    req.pipe(upstreamRequest);
-  };
+  const forward = (req: http.IncomingMessage, res: http.ServerResponse) =>
+    forwardRequest(target, req, res);
 
   const answer = (
     req: http.IncomingMessage,

@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { forwardRequest } from "./forward";
 
 /**
  * What happens to one request on its way to the store's API: passed on,
@@ -49,27 +50,18 @@ export async function startStoreApiProxy(upstream: string): Promise<StoreApiProx
       req.on("end", () => res.writeHead(503).end("Service Unavailable"));
       return;
     }
-    const upstreamRequest = http.request(
-      {
-        host: target.hostname,
-        port: target.port,
-        method: req.method,
-        path: req.url,
-        headers: req.headers,
-      },
-      (upstreamResponse) => {
-        if (fault === "loseAnswer") {
-          // The store did the work; the instance never hears of it.
-          upstreamResponse.resume();
-          upstreamResponse.on("end", () => req.socket.destroy());
-          return;
-        }
-        res.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
-        upstreamResponse.pipe(res);
-      },
+    forwardRequest(
+      target,
+      req,
+      res,
+      fault === "loseAnswer"
+        ? (upstreamResponse) => {
+            // The store did the work; the instance never hears of it.
+            upstreamResponse.resume();
+            upstreamResponse.on("end", () => req.socket.destroy());
+          }
+        : undefined,
     );
-    upstreamRequest.on("error", () => res.destroy());
-    req.pipe(upstreamRequest);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
