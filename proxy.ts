@@ -1,5 +1,7 @@
-import { NextResponse, type NextRequest } from "next/server";
+import type { NextRequest } from "next/server";
+import { jsonError } from "@/lib/errors/http";
 import { localReadOnlyState } from "@/lib/read-only/local-state";
+import { READ_ONLY_CODE, READ_ONLY_MESSAGE } from "@/lib/read-only/message";
 
 /**
  * Answers HTTP mutations early while read-only mode is on. Server actions pass
@@ -10,22 +12,15 @@ import { localReadOnlyState } from "@/lib/read-only/local-state";
 const allowedPrefixes = ["/api/auth/", "/api/store/", "/api/migrations"];
 const safeMethods = new Set(["GET", "HEAD", "OPTIONS"]);
 
-export function proxy(request: NextRequest): NextResponse | undefined {
+export function proxy(request: NextRequest): Response | undefined {
   if (safeMethods.has(request.method)) return undefined;
   if (request.headers.has("next-action")) return undefined;
   const { pathname } = request.nextUrl;
   if (allowedPrefixes.some((prefix) => pathname.startsWith(prefix))) return undefined;
   const state = localReadOnlyState();
   if (!state.enabled) return undefined;
-  return NextResponse.json(
-    {
-      error: "read_only",
-      code: "read_only:instance",
-      message: "Liftoff is in read-only mode right now, so changes cannot be saved.",
-      reason: state.reason,
-    },
-    { status: 403 },
-  );
+  // The reason is the banner's to show (GET /api/read-only), not every refusal's.
+  return jsonError(403, READ_ONLY_CODE, READ_ONLY_MESSAGE);
 }
 
 export const config = {

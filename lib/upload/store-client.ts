@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { readErrorBody } from "@/lib/errors/http";
 
 const partUrls = z.array(z.object({ n: z.number().int(), url: z.string() }));
 const started = z.object({
@@ -64,15 +65,15 @@ export class StoreClient {
         signal: AbortSignal.timeout(120_000),
       },
     );
-    const payload: unknown = await response.json().catch(() => null);
     if (!response.ok) {
-      const error = (payload as { error?: { code?: string; message?: string } } | null)?.error;
+      const error = await readErrorBody(response);
       throw new StoreRequestError(
         response.status,
-        error?.code ?? "unknown",
-        `The store refused ${method} ${route || "/"} (${response.status}): ${error?.message ?? "no message"}`,
+        error.code,
+        `The store refused ${method} ${route || "/"} (${response.status}): ${error.message}`,
       );
     }
+    const payload: unknown = await response.json().catch(() => null);
     return schema.parse(payload);
   }
 

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
-import { listJobs, listNodes } from "@/db/queries/cluster";
 import { Badge, formatTime, PageHeader, Panel } from "@/app/_components/ui";
+import { requireAdmin } from "@/app/_lib/session";
+import { listJobs, listNodes } from "@/lib/cluster/overview";
 import { readOnlyStatus } from "@/lib/read-only";
 import { getDb } from "@/lib/runtime";
 import { isSchedulerPaused, nodeStaleAfterSeconds } from "@/lib/scheduler";
@@ -10,10 +11,11 @@ export const metadata: Metadata = { title: "Cluster" };
 const yesNo = (value: boolean) => (value ? "yes" : "no");
 
 export default async function ClusterPage() {
+  const actor = await requireAdmin();
   const db = await getDb();
   const [nodes, jobs, readOnly, paused] = await Promise.all([
-    listNodes(db, { staleAfterSeconds: nodeStaleAfterSeconds }),
-    listJobs(db),
+    listNodes(db, actor, { staleAfterSeconds: nodeStaleAfterSeconds }),
+    listJobs(db, actor),
     readOnlyStatus(db),
     isSchedulerPaused(db),
   ]);

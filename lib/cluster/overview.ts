@@ -1,16 +1,19 @@
 import { asc, desc, getTableColumns, sql } from "drizzle-orm";
-import type { Database } from "../client";
-import { clusterNodes, scheduledJobs } from "../schema";
+import type { Database } from "@/db/client";
+import { clusterNodes, scheduledJobs } from "@/db/schema";
+import { assertAdmin, type Actor } from "@/lib/auth/actor";
 
 /**
  * The nodes newest first, each with whether it has gone quiet for longer than
  * `staleAfterSeconds` — judged by the database's clock, the one every node's
- * `last_seen_at` was written with, not by this server's.
+ * `last_seen_at` was written with, not by this server's. For admins only.
  */
 export async function listNodes(
   db: Database,
+  actor: Actor,
   { staleAfterSeconds }: { staleAfterSeconds: number },
 ) {
+  assertAdmin(actor);
   return db
     .select({
       ...getTableColumns(clusterNodes),
@@ -21,6 +24,8 @@ export async function listNodes(
     .limit(100);
 }
 
-export async function listJobs(db: Database) {
+/** The background jobs with their last runs and errors. For admins only. */
+export async function listJobs(db: Database, actor: Actor) {
+  assertAdmin(actor);
   return db.select().from(scheduledJobs).orderBy(asc(scheduledJobs.name));
 }
