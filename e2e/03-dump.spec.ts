@@ -42,5 +42,5 @@ test("a member cannot download a dump", async ({ page }) => {
   await expect(page.getByTestId("current-user")).toBeVisible();
   const response = await page.request.get("/api/admin/dump");
   expect(response.status()).toBe(403);
-  expect(await response.json()).toMatchObject({ error: "forbidden" });
+  expect(await response.json()).toMatchObject({ error: { code: "forbidden:admin" } });
 });
