@@ -40,6 +40,25 @@ export default tseslint.config(
     },
   },
   {
+    // Admin screens read through lib/<capability> functions that take the
+    // actor and assert the role, never straight from db/: a page that forgot
+    // its own requireAdmin() would otherwise stream its data to anyone.
+    files: ["app/(app)/admin/**/*.{ts,tsx}", "app/(app)/cloud/**/*.{ts,tsx}"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["@/db/*", "!@/db/schema", "!@/db/client"],
+              message: "Admin pages read through lib/ functions that take the admin actor.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ["lib/**/*.ts", "db/**/*.ts"],
     rules: {
       "no-restricted-imports": [

@@ -1,4 +1,5 @@
 import { NextResponse, type NextRequest } from "next/server";
+import { jsonError } from "@/lib/errors/http";
 import { localReadOnlyState } from "@/lib/read-only/local-state";
 import {
   contentSecurityPolicy,
@@ -6,6 +7,7 @@ import {
   publicUrlIsHttps,
   strictTransportSecurity,
 } from "@/lib/security/headers";
+import { READ_ONLY_CODE, READ_ONLY_MESSAGE } from "@/lib/read-only/message";
 
 /**
  * Two jobs on every request but built static files (next.config.mjs gives those
@@ -24,25 +26,18 @@ import {
 const allowedPrefixes = ["/api/auth/", "/api/store/", "/api/migrations", "/api/admin/dump"];
 const safeMethods = new Set(["GET", "HEAD", "OPTIONS"]);
 
-function readOnlyRefusal(request: NextRequest): NextResponse | null {
+function readOnlyRefusal(request: NextRequest): Response | null {
   if (safeMethods.has(request.method)) return null;
   if (request.headers.has("next-action")) return null;
   const { pathname } = request.nextUrl;
   if (allowedPrefixes.some((prefix) => pathname.startsWith(prefix))) return null;
   const state = localReadOnlyState();
   if (!state.enabled) return null;
-  return NextResponse.json(
-    {
-      error: "read_only",
-      code: "read_only:instance",
-      message: "Liftoff is in read-only mode right now, so changes cannot be saved.",
-      reason: state.reason,
-    },
-    { status: 403 },
-  );
+  // The reason is the banner's to show (GET /api/read-only), not every refusal's.
+  return jsonError(403, READ_ONLY_CODE, READ_ONLY_MESSAGE);
 }
 
-export function proxy(request: NextRequest): NextResponse {
+export function proxy(request: NextRequest): Response {
   const https = publicUrlIsHttps();
   const csp = contentSecurityPolicy({
     nonce: newNonce(),

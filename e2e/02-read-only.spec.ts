@@ -1,6 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { admin, ensureUsers, member } from "./fixtures";
 import { SessionPage } from "./pages/session";
+import { READ_ONLY_CODE, READ_ONLY_MESSAGE } from "../lib/read-only/message";
 
 test.describe.configure({ mode: "serial" });
 
@@ -32,7 +33,9 @@ test("maintenance mode freezes edits for everyone, keeps sign-in, and lifts", as
   // A mutation that skips the UI is refused by the server too.
   const response = await memberPage.request.post("/collections", { data: { name: "sneaky" } });
   expect(response.status()).toBe(403);
-  expect(await response.json()).toMatchObject({ error: "read_only" });
+  expect(await response.json()).toEqual({
+    error: { code: READ_ONLY_CODE, message: READ_ONLY_MESSAGE },
+  });
 
   // Sign-in keeps working in read-only mode.
   const again = await browser.newPage();

@@ -1,28 +1,17 @@
 import "server-only";
 import { AppError } from "@/lib/errors";
+import { jsonError } from "@/lib/errors/http";
 import { log } from "@/lib/log";
 import { isReadOnlyError, readOnlyRefusal } from "@/lib/read-only";
 
 /**
- * The JSON error every route handler answers with: `{"error": kind, "code",
- * "message"}`, where kind is e.g. `read_only` or `forbidden`. Unknown errors are
- * logged and hidden.
+ * What every route handler answers on failure, in the one shape of
+ * lib/errors/http: `{"error": {"code", "message"}}`. Unknown errors are logged
+ * and hidden.
  */
 export function errorResponse(error: unknown): Response {
   const known = isReadOnlyError(error) ? readOnlyRefusal() : error;
-  if (known instanceof AppError) {
-    return Response.json(
-      { error: known.kind, code: known.code, message: known.message },
-      { status: known.status },
-    );
-  }
+  if (known instanceof AppError) return jsonError(known.status, known.code, known.message);
   log.error({ err: error }, "route failed");
-  return Response.json(
-    {
-      error: "internal",
-      code: "internal:error",
-      message: "Something went wrong; the error was logged.",
-    },
-    { status: 500 },
-  );
+  return jsonError(500, "internal:error", "Something went wrong; the error was logged.");
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AppError } from "@/lib/errors";
+import { readErrorBody } from "@/lib/errors/http";
 
 const created = z.object({
   external_id: z.string().min(1),
@@ -26,10 +27,7 @@ function unreachable(storeUrl: string, error: unknown): AppError {
 }
 
 async function refusal(response: Response): Promise<AppError> {
-  const body = (await response.json().catch(() => null)) as {
-    error?: { code?: string; message?: string };
-  } | null;
-  const message = body?.error?.message ?? `HTTP ${response.status}`;
+  const { message } = await readErrorBody(response);
   if (response.status === 422) {
     return new AppError(
       "unprocessable",

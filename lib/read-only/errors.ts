@@ -1,5 +1,6 @@
 import { AppError, pgErrorCode } from "@/lib/errors";
 import { READ_ONLY_SQLSTATE } from "./guard";
+import { READ_ONLY_MESSAGE } from "./message";
 
 /** True for a write the database refused because read-only mode is on. */
 export function isReadOnlyError(error: unknown): boolean {
@@ -7,9 +8,5 @@ export function isReadOnlyError(error: unknown): boolean {
 }
 
 export function readOnlyRefusal(): AppError {
-  return new AppError(
-    "read_only",
-    "instance",
-    "Liftoff is in read-only mode right now, so changes cannot be saved. Try again when it ends.",
-  );
+  return new AppError("read_only", "instance", READ_ONLY_MESSAGE);
 }

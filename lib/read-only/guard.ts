@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
+import { READ_ONLY_MESSAGE } from "./message";
 import { readOnlyGuardPlan } from "./tables";
 
 /** Advisory-lock keys: (LIFT, 1) guards writes; see enableReadOnly for why a lock. */
@@ -31,12 +32,14 @@ begin
   end if;
   if not pg_try_advisory_xact_lock_shared(${readOnlyLockKey[0]}, ${readOnlyLockKey[1]}) then
     raise exception using errcode = '${READ_ONLY_SQLSTATE}',
-      message = format('Liftoff is in read-only mode: %s on %s was refused.', tg_op, tg_table_name),
+      message = ${quoteLiteral(READ_ONLY_MESSAGE)},
+      detail = format('%s on %s was refused.', tg_op, tg_table_name),
       hint = 'Writes resume when read-only mode ends.';
   end if;
   if exists (select 1 from liftoff_cluster.read_only_state where enabled) then
     raise exception using errcode = '${READ_ONLY_SQLSTATE}',
-      message = format('Liftoff is in read-only mode: %s on %s was refused.', tg_op, tg_table_name),
+      message = ${quoteLiteral(READ_ONLY_MESSAGE)},
+      detail = format('%s on %s was refused.', tg_op, tg_table_name),
       hint = 'Writes resume when read-only mode ends.';
   end if;
   if tg_level = 'ROW' then

@@ -1,5 +1,6 @@
 export { installReadOnlyGuard, readOnlyGuardStatements, READ_ONLY_SQLSTATE } from "./guard";
 export { isReadOnlyError, readOnlyRefusal } from "./errors";
+export { READ_ONLY_CODE, READ_ONLY_MESSAGE } from "./message";
 export {
   disableReadOnly,
   enableReadOnly,

@@ -20,7 +20,14 @@ import {
 import { pgErrorCode } from "@/lib/errors";
 import { describeEachEngine } from "@/lib/testing/engines";
 import { insertUser } from "@/lib/testing/fixtures";
-import { disableReadOnly, enableReadOnly, readOnlyGuardPlan, readOnlyStatus } from ".";
+import {
+  disableReadOnly,
+  enableReadOnly,
+  READ_ONLY_MESSAGE,
+  readOnlyGuardPlan,
+  readOnlyRefusal,
+  readOnlyStatus,
+} from ".";
 
 const refused = async (run: () => Promise<unknown>) => {
   const error = await run().then(
@@ -29,6 +36,12 @@ const refused = async (run: () => Promise<unknown>) => {
   );
   expect(error, "expected the write to be refused").not.toBeNull();
   expect(pgErrorCode(error)).toBe("25006");
+  // The database says it in the same words as the proxy, the actions and the banner.
+  const messages: unknown[] = [];
+  for (let e: unknown = error; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
+    messages.push((e as { message?: unknown }).message);
+  }
+  expect(messages).toContain(READ_ONLY_MESSAGE);
 };
 
 /** A valid write for each fully exempt table, so the test proves it passes. */
@@ -213,8 +226,9 @@ describeEachEngine("read-only mode", (database, engine) => {
         encoding: "utf8",
       });
     expect(() => psql("insert into collections (name) values ('from psql')")).toThrow(
-      /read-only mode/,
+      READ_ONLY_MESSAGE,
     );
+    expect(readOnlyRefusal().message).toBe(READ_ONLY_MESSAGE);
     // Another node: its own pool, not the process that holds the lock.
     const other = postgres(database().url!, { max: 2, onnotice: () => {} });
     try {

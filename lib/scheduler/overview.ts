@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { rowsOf } from "@/db/rows";
+import { assertAdmin, type Actor } from "@/lib/auth/actor";
 import { bossSchema } from "./boss";
 import { bossInstalled } from "./control";
 
@@ -21,11 +22,13 @@ export interface JobOverview {
   nextRunAt: Date | null;
 }
 
-/** Reads pg-boss's own tables: its queues, schedules and each queue's newest jobs. */
+/** Reads pg-boss's own tables: its queues, schedules and each queue's newest jobs. For admins only. */
 export async function jobOverview(
   db: Database,
+  actor: Actor,
   nextOccurrence: (cron: string, timezone: string) => Date | null,
 ): Promise<JobOverview[]> {
+  assertAdmin(actor);
   if (!(await bossInstalled(db))) return [];
   const schema = sql.identifier(bossSchema);
   const rows = rowsOf<{

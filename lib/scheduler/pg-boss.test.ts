@@ -53,8 +53,9 @@ describeEachEngine("jobs on pg-boss", (database) => {
     ]);
     // pg-boss's retry delay is 30 s with backoff: one attempt is enough to see it recorded.
     await node.scheduler.runNow("test-failing");
+    const admin = await insertUser(database().db, { role: "admin" });
     const overview = () =>
-      jobOverview(database().db, (cron, tz) => node.scheduler.nextOccurrence(cron, tz));
+      jobOverview(database().db, admin, (cron, tz) => node.scheduler.nextOccurrence(cron, tz));
     await until(async () =>
       (await overview()).some((j) => j.name === "test-failing" && j.state === "retry"),
     );
@@ -79,7 +80,8 @@ describeEachEngine("jobs on pg-boss", (database) => {
       },
     ]);
     await node.scheduler.runNow("test-ok");
-    const overview = () => jobOverview(database().db, () => null);
+    const admin = await insertUser(database().db, { role: "admin" });
+    const overview = () => jobOverview(database().db, admin, () => null);
     await until(async () =>
       (await overview()).some((j) => j.name === "test-ok" && j.state === "completed"),
     );

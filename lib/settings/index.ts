@@ -3,6 +3,7 @@ import { eq, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { rowsOf } from "@/db/rows";
 import { settings } from "@/db/schema";
+import { assertAdmin, type Actor } from "@/lib/auth/actor";
 import { decryptSecret, isEncrypted, sealSecret, type SecretKey } from "@/lib/secrets/cipher";
 import { SESSION_SECRET_SETTING } from "./instance-only";
 
@@ -34,7 +35,8 @@ export async function writeSetting(
 }
 
 /** The settings as an admin may see them: secret values never leave the server. */
-export async function listSettingsForDisplay(db: Database) {
+export async function listSettingsForDisplay(db: Database, actor: Actor) {
+  assertAdmin(actor);
   const rows = await db.select().from(settings).orderBy(settings.key);
   return rows.map((row) => ({
     key: row.key,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AppError } from "@/lib/errors";
+import { jsonError } from "@/lib/errors/http";
 import { log } from "@/lib/log";
 import { authenticateMigration } from "./auth";
 import type { StoreContext } from "./context";
@@ -27,7 +28,7 @@ function json(status: number, body: unknown): Response {
 }
 
 function errorResponse(error: AppError): Response {
-  return json(error.status, { error: { code: error.code, message: error.message } });
+  return jsonError(error.status, error.code, error.message);
 }
 
 async function readBody<S extends z.ZodType>(request: Request, schema: S): Promise<z.output<S>> {
@@ -159,12 +160,12 @@ export async function handleStoreRequest(ctx: StoreContext, request: Request): P
   try {
     if (pathname === healthPath) {
       if (request.method !== "GET")
-        return json(405, { error: { code: "method", message: "Use GET." } });
+        return jsonError(405, "method_not_allowed:health", "Use GET.", { allow: "GET" });
       return health(ctx, url);
     }
     if (pathname === prefix) {
       if (request.method !== "POST")
-        return json(405, { error: { code: "method", message: "Use POST." } });
+        return jsonError(405, "method_not_allowed:migrations", "Use POST.", { allow: "POST" });
       return await create(ctx, request);
     }
     if (!pathname.startsWith(prefix + "/"))
@@ -182,8 +183,6 @@ export async function handleStoreRequest(ctx: StoreContext, request: Request): P
       { err: error, method: request.method, route: pathname.replace(/[0-9a-f]{24}/, ":id") },
       "store request failed",
     );
-    return json(500, {
-      error: { code: "internal:error", message: "The store failed; the error was logged." },
-    });
+    return jsonError(500, "internal:error", "The store failed; the error was logged.");
   }
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { readErrorBody } from "@/lib/errors/http";
 import { backoffMs, classifyError, defaultRetryPolicy, sleep, type RetryPolicy } from "./retry";
 
 /** Answers that mean "not now" rather than "no". */
@@ -94,15 +95,15 @@ export class StoreClient {
         await sleep(backoffMs(this.retry, attempt), neverAborted);
         continue;
       }
-      const payload: unknown = await response.json().catch(() => null);
       if (!response.ok) {
-        const error = (payload as { error?: { code?: string; message?: string } } | null)?.error;
+        const error = await readErrorBody(response);
         throw new StoreRequestError(
           response.status,
-          error?.code ?? "unknown",
-          `The store refused ${method} ${route || "/"} (${response.status}): ${error?.message ?? "no message"}`,
+          error.code,
+          `The store refused ${method} ${route || "/"} (${response.status}): ${error.message}`,
         );
       }
+      const payload: unknown = await response.json().catch(() => null);
       return schema.parse(payload);
     }
   }

@@ -3,6 +3,8 @@
 import { useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { createContext, useContext, useEffect, useRef, type ReactNode } from "react";
+import { readErrorBody } from "@/lib/errors/http";
+import { READ_ONLY_MESSAGE } from "@/lib/read-only/message";
 
 interface ReadOnlyView {
   enabled: boolean;
@@ -33,7 +35,7 @@ export function ReadOnlyProvider({
     queryKey: ["read-only"],
     queryFn: async (): Promise<ReadOnlyView> => {
       const response = await fetch("/api/read-only", { cache: "no-store" });
-      if (!response.ok) throw new Error(`read-only status: ${response.status}`);
+      if (!response.ok) throw new Error((await readErrorBody(response)).message);
       return (await response.json()) as ReadOnlyView;
     },
     initialData: initial,
@@ -55,9 +57,8 @@ export function ReadOnlyProvider({
           data-testid="read-only-banner"
           className="bg-amber-100 px-6 py-2 text-center text-sm text-amber-900"
         >
-          <strong>Read-only mode.</strong> Liftoff is not accepting changes right now
-          {data.reason ? ` (${data.reason})` : ""}. You can still browse; editing resumes when it
-          ends.
+          <strong>Read-only mode.</strong> {READ_ONLY_MESSAGE}
+          {data.reason ? ` Reason: ${data.reason}.` : ""} You can still browse.
         </div>
       )}
       {children}

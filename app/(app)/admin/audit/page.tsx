@@ -1,12 +1,14 @@
 import type { Metadata } from "next";
 import { getDb } from "@/lib/runtime";
-import { listAuditLog } from "@/db/queries/admin";
+import { listAuditLog } from "@/lib/audit/views";
 import { formatTime, PageHeader, Panel } from "@/app/_components/ui";
+import { requireAdmin } from "@/app/_lib/session";
 
 export const metadata: Metadata = { title: "Audit log" };
 
 export default async function AuditPage() {
-  const entries = await listAuditLog(await getDb());
+  const actor = await requireAdmin();
+  const entries = await listAuditLog(await getDb(), actor);
   return (
     <>
       <PageHeader title="Audit log" />

@@ -1,7 +1,8 @@
 import type { Metadata } from "next";
-import { listNodes } from "@/db/queries/cluster";
 import { ActionForm } from "@/app/_components/action-form";
 import { Badge, formatTime, PageHeader, Panel } from "@/app/_components/ui";
+import { requireAdmin } from "@/app/_lib/session";
+import { listNodes } from "@/lib/cluster/overview";
 import { readOnlyStatus } from "@/lib/read-only";
 import { getDb, localNode } from "@/lib/runtime";
 import { isSchedulerPaused, jobOverview, nodeStaleAfterSeconds } from "@/lib/scheduler";
@@ -17,11 +18,12 @@ function formatDuration(ms: number | null): string {
 }
 
 export default async function ClusterPage() {
+  const actor = await requireAdmin();
   const db = await getDb();
   const scheduler = localNode().scheduler;
   const [nodes, jobs, readOnly, paused] = await Promise.all([
-    listNodes(db, { staleAfterSeconds: nodeStaleAfterSeconds }),
-    jobOverview(db, (cron, timezone) => scheduler.nextOccurrence(cron, timezone)),
+    listNodes(db, actor, { staleAfterSeconds: nodeStaleAfterSeconds }),
+    jobOverview(db, actor, (cron, timezone) => scheduler.nextOccurrence(cron, timezone)),
     readOnlyStatus(db),
     isSchedulerPaused(db),
   ]);

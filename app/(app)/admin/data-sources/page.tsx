@@ -1,16 +1,18 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { getDb } from "@/lib/runtime";
-import { listDataSources } from "@/db/queries/admin";
+import { listDataSourcesForAdmin } from "@/lib/data-sources/views";
 import { ActionForm } from "@/app/_components/action-form";
 import { Empty, PageHeader, Panel } from "@/app/_components/ui";
+import { requireAdmin } from "@/app/_lib/session";
 import { createDataSourceAction } from "./actions";
 import { DataSourceFields } from "./data-source-fields";
 
 export const metadata: Metadata = { title: "Data sources" };
 
 export default async function DataSourcesPage() {
-  const sources = await listDataSources(await getDb());
+  const actor = await requireAdmin();
+  const sources = await listDataSourcesForAdmin(await getDb(), actor);
   return (
     <>
       <PageHeader title="Data sources" />

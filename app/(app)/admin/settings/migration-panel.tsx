@@ -3,6 +3,7 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useEffect, useState, useTransition, type ReactNode } from "react";
+import { readErrorBody } from "@/lib/errors/http";
 import type { MigrationView } from "@/lib/migration/row";
 import { stateLabels } from "@/lib/migration/states";
 import { cancelMigrationAction, startMigrationAction } from "./migration-actions";
@@ -23,7 +24,7 @@ function useLiveMigration(initial: MigrationView, replayFrom?: number) {
     queryKey: ["migration", id],
     queryFn: async () => {
       const response = await fetch(`/api/migrations/${id}`, { cache: "no-store" });
-      if (!response.ok) throw new Error(`migration status: ${response.status}`);
+      if (!response.ok) throw new Error((await readErrorBody(response)).message);
       return (await response.json()) as MigrationView;
     },
     initialData: initial,

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { getDb } from "@/lib/runtime";
 import { ActionForm } from "@/app/_components/action-form";
 import { Badge, formatTime, PageHeader, Panel } from "@/app/_components/ui";
+import { requireAdmin } from "@/app/_lib/session";
 import { readOnlyStatus } from "@/lib/read-only";
 import { instanceSecretKey } from "@/lib/secrets/key";
 import { listSettingsForDisplay, secretStorageSummary } from "@/lib/settings";
@@ -11,9 +12,10 @@ import { MigrateToCloud } from "./migrate-to-cloud";
 export const metadata: Metadata = { title: "Settings" };
 
 export default async function SettingsPage() {
+  const actor = await requireAdmin();
   const db = await getDb();
   const [settings, secrets, readOnly] = await Promise.all([
-    listSettingsForDisplay(db),
+    listSettingsForDisplay(db, actor),
     secretStorageSummary(db),
     readOnlyStatus(db),
   ]);

@@ -1,15 +1,17 @@
 import type { Metadata } from "next";
 import { getDb } from "@/lib/runtime";
-import { listUsers } from "@/db/queries/admin";
+import { listUsersForAdmin } from "@/lib/users/views";
 import { userRoles } from "@/db/schema";
 import { ActionForm } from "@/app/_components/action-form";
 import { Badge, Field, formatTime, PageHeader, Panel } from "@/app/_components/ui";
+import { requireAdmin } from "@/app/_lib/session";
 import { changeUserRoleAction, createUserAction, setUserActiveAction } from "./actions";
 
 export const metadata: Metadata = { title: "Users" };
 
 export default async function UsersPage() {
-  const users = await listUsers(await getDb());
+  const actor = await requireAdmin();
+  const users = await listUsersForAdmin(await getDb(), actor);
   return (
     <>
       <PageHeader title="Users" />

@@ -1,9 +1,9 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
-import { getCloudInstance } from "@/db/queries/store";
 import { formatTime, PageHeader, Panel } from "@/app/_components/ui";
 import { requireAdmin } from "@/app/_lib/session";
 import { getDb } from "@/lib/runtime";
+import { getCloudInstance } from "@/lib/store/cloud-instance";
 import { externalIdPattern } from "@/lib/store/token";
 
 export const metadata: Metadata = { title: "Cloud instance" };
@@ -18,10 +18,10 @@ export default async function CloudInstancePage({
 }: {
   params: Promise<{ externalId: string }>;
 }) {
-  await requireAdmin();
+  const actor = await requireAdmin();
   const { externalId } = await params;
   if (!externalIdPattern.test(externalId)) notFound();
-  const instance = await getCloudInstance(await getDb(), externalId);
+  const instance = await getCloudInstance(await getDb(), actor, externalId);
   if (!instance) notFound();
   return (
     <>

@@ -1,3 +1,4 @@
+import { jsonError } from "@/lib/errors/http";
 import { handleStoreRequest } from "@/lib/store";
 import { getStore } from "@/lib/store/from-env";
 
@@ -7,10 +8,7 @@ export const dynamic = "force-dynamic";
 async function handler(request: Request): Promise<Response> {
   const store = await getStore();
   if (!store) {
-    return Response.json(
-      { error: { code: "not_found:store", message: "The store is not enabled on this server." } },
-      { status: 404 },
-    );
+    return jsonError(404, "not_found:store", "The store is not enabled on this server.");
   }
   return handleStoreRequest(store, request);
 }

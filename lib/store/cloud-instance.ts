@@ -1,9 +1,14 @@
 import { eq } from "drizzle-orm";
-import type { Database } from "../client";
-import { storeMigrations } from "../schema";
+import type { Database } from "@/db/client";
+import { storeMigrations } from "@/db/schema";
+import { assertAdmin, type Actor } from "@/lib/auth/actor";
 
-/** What the cloud side shows of a migration it received: never the token hash. */
-export async function getCloudInstance(db: Database, externalId: string) {
+/**
+ * What the cloud side shows of a migration it received, never the token hash.
+ * In this build the store runs beside the instance, so its admins may look.
+ */
+export async function getCloudInstance(db: Database, actor: Actor, externalId: string) {
+  assertAdmin(actor);
   const [row] = await db
     .select({
       externalId: storeMigrations.externalId,
