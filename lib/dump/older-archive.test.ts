@@ -17,11 +17,14 @@ import {
   tempDir,
 } from "./testing/fixtures";
 
-/** The tables a migration creates, by its CREATE TABLE statements. */
+/**
+ * The app tables a migration creates, by its CREATE TABLE statements: those in
+ * `public`, the schema the dump carries (not liftoff_cluster's, for one).
+ */
 const createdBy = (sql: string) =>
-  [...sql.matchAll(/CREATE TABLE (?:IF NOT EXISTS )?"?(?:public"?\."?)?([a-z0-9_]+)"?/g)].map(
-    (m) => m[1]!,
-  );
+  [...sql.matchAll(/CREATE TABLE (?:IF NOT EXISTS )?(?:"?([a-z0-9_]+)"?\.)?"?([a-z0-9_]+)"?/g)]
+    .filter((m) => m[1] === undefined || m[1] === "public")
+    .map((m) => m[2]!);
 
 describe.each(loadCases())(
   "an archive of an older schema [$engine, jobs $jobs]",
