@@ -167,13 +167,18 @@ function secretsCheck(context: MigrationContext) {
         detail: `${secrets.encrypted} secret(s) are encrypted but LIFTOFF_ENCRYPTION_KEY is not set. Start the server with the key they were encrypted with.`,
       };
     }
-    if (secrets.plaintext > 0) {
+    if (secrets.plaintextInArchive > 0) {
       return {
         status: "warn",
-        detail: `${secrets.plaintext} secret(s) are stored in plaintext and travel so in the archive. Set LIFTOFF_ENCRYPTION_KEY and run npm run rotate-key to encrypt them.`,
+        detail: `${secrets.plaintextInArchive} secret(s) are stored in plaintext and travel so in the archive. Set LIFTOFF_ENCRYPTION_KEY and run npm run rotate-key to encrypt them.`,
       };
     }
-    return { status: "pass", detail: `${secrets.encrypted} encrypted secret(s), key present.` };
+    return {
+      status: "pass",
+      detail: context.secretKey
+        ? `${secrets.encrypted} encrypted secret(s), key present.`
+        : "No secret would leave in plaintext (LIFTOFF_ENCRYPTION_KEY is not set).",
+    };
   });
 }
 

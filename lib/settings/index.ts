@@ -5,7 +5,7 @@ import { rowsOf } from "@/db/rows";
 import { settings } from "@/db/schema";
 import { assertAdmin, type Actor } from "@/lib/auth/actor";
 import { decryptSecret, isEncrypted, sealSecret, type SecretKey } from "@/lib/secrets/cipher";
-import { SESSION_SECRET_SETTING } from "./instance-only";
+import { instanceOnlySettings, SESSION_SECRET_SETTING } from "./instance-only";
 
 export { instanceOnlySettings } from "./instance-only";
 
@@ -47,19 +47,33 @@ export async function listSettingsForDisplay(db: Database, actor: Actor) {
   }));
 }
 
-/** How many stored secrets are in plaintext and how many encrypted. */
+/**
+ * How many stored secrets are in plaintext and how many encrypted, and how
+ * many plaintext ones an archive would carry (instance-only settings such as
+ * the session secret never leave, so they are not counted there).
+ */
 export async function secretStorageSummary(db: Database) {
-  const result = await db.execute<{ encrypted: number; plaintext: number }>(sql`
+  const instanceOnly = sql.join(
+    instanceOnlySettings.map((key) => sql`${key}`),
+    sql`, `,
+  );
+  const result = await db.execute(sql`
     with secret_values as (
-      select value from settings where secret
+      select value, key in (${instanceOnly}) as stays from settings where secret
       union all
-      select details->>'password' from data_sources where coalesce(details->>'password', '') <> ''
+      select details->>'password', false from data_sources
+        where coalesce(details->>'password', '') <> ''
     )
     select count(*) filter (where value like 'enc:v1:%')::int as encrypted,
-           count(*) filter (where value not like 'enc:v1:%')::int as plaintext
+           count(*) filter (where value not like 'enc:v1:%')::int as plaintext,
+           count(*) filter (where value not like 'enc:v1:%' and not stays)::int as "plaintextInArchive"
     from secret_values`);
   return (
-    rowsOf<{ encrypted: number; plaintext: number }>(result)[0] ?? { encrypted: 0, plaintext: 0 }
+    rowsOf<{ encrypted: number; plaintext: number; plaintextInArchive: number }>(result)[0] ?? {
+      encrypted: 0,
+      plaintext: 0,
+      plaintextInArchive: 0,
+    }
   );
 }
 
