@@ -12,7 +12,7 @@ import fs from "node:fs";
 import { parseArgs } from "node:util";
 import { appDatabaseOptions, openDatabase } from "@/db/client";
 import { loadDumpArchive } from "@/lib/dump/load";
-import { keyFingerprint } from "@/lib/dump/secrets";
+import { keyFingerprints } from "@/lib/dump/secrets";
 import { instanceSecretKey } from "@/lib/secrets/key";
 import { passphraseEnv, passphraseOption } from "./archive-passphrase";
 import { fail, percent, progressLine, usage } from "./dump-cli";
@@ -85,7 +85,7 @@ try {
     } else if (
       manifest.secrets.encrypted > 0 &&
       expected &&
-      (!key || keyFingerprint(key) !== expected)
+      (!key || !keyFingerprints(key).includes(expected))
     ) {
       console.log(
         `Warning: the archive's ${manifest.secrets.encrypted} encrypted secrets were sealed with a key (fingerprint ${expected}) that is not this instance's LIFTOFF_ENCRYPTION_KEY. Set that key to use them.`,

@@ -15,7 +15,8 @@ Re-encrypts every stored secret (secret settings and data-source passwords)
 in one transaction, from the current key to a new one.
 
   LIFTOFF_ENCRYPTION_KEY      the current key; unset if secrets are stored in plaintext
-  LIFTOFF_NEW_ENCRYPTION_KEY  the new key (16 characters or more)
+  LIFTOFF_NEW_ENCRYPTION_KEY  the new key: 32 random bytes in base64
+                              (openssl rand -base64 32) or 16+ characters
   --to-plaintext              store the secrets decrypted instead of using a new key
 
 Stop Liftoff first. Afterwards, start it with LIFTOFF_ENCRYPTION_KEY set to the

@@ -153,7 +153,7 @@ describe.each(engines)("dump contents [%s]", (engine) => {
     });
     expect(result.manifest.secrets.mode).toBe("instance-key");
     const smtp = rows.find((r) => r.key === "smtp.password")!;
-    expect(smtp.value.startsWith("enc:v1:")).toBe(true);
+    expect(smtp.value.startsWith("enc:v2:")).toBe(true);
     expect(decryptSecret(smtp.value, instanceKey)).toBe("hunter2");
     expect(decryptSecret(warehouse.details.password!, instanceKey)).toBe("s3cret");
   });

@@ -44,12 +44,16 @@ export async function newPassphraseKey(passphrase: string): Promise<PassphraseKe
   return { key: await deriveScryptKey(passphrase, kdf), kdf };
 }
 
+const fingerprintOf = (bytes: Buffer) =>
+  crypto.createHmac("sha256", bytes).update("liftoff key fingerprint").digest("hex").slice(0, 16);
+
 export function keyFingerprint(key: SecretKey): string {
-  return crypto
-    .createHmac("sha256", key.bytes)
-    .update("liftoff key fingerprint")
-    .digest("hex")
-    .slice(0, 16);
+  return fingerprintOf(key.bytes);
+}
+
+/** The fingerprints an archive made with this key may carry: archives from before the scrypt key form carry the HKDF key's. */
+export function keyFingerprints(key: SecretKey): string[] {
+  return [key.bytes, ...(key.legacyBytes ? [key.legacyBytes] : [])].map(fingerprintOf);
 }
 
 /** How one table's secret column is read and rewritten; null when nothing changes. */
@@ -132,9 +136,9 @@ export async function secretSummary(
   const leaving = exportableRows(settingsTable) ?? "true";
   const [row] = await query(`
     select (select count(*) from "public"."${settingsTable}" where secret and ${leaving})::text,
-           (select count(*) from "public"."${settingsTable}" where secret and ${leaving} and value like 'enc:v1:%')::text,
+           (select count(*) from "public"."${settingsTable}" where secret and ${leaving} and value like 'enc:v_:%')::text,
            (select count(*) from "public"."${dataSourcesTable}" where jsonb_typeof(details -> 'password') = 'string')::text,
-           (select count(*) from "public"."${dataSourcesTable}" where details ->> 'password' like 'enc:v1:%')::text`);
+           (select count(*) from "public"."${dataSourcesTable}" where details ->> 'password' like 'enc:v_:%')::text`);
   const total = Number(row![0]) + Number(row![2]);
   const encrypted = Number(row![1]) + Number(row![3]);
   if (options.mode === "plaintext") {

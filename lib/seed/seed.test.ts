@@ -174,7 +174,7 @@ describeEachEngine("seed", (database) => {
     );
     expect(secrets.length).toBeGreaterThanOrEqual(5);
     for (const { value } of secrets) {
-      expect(value.startsWith("enc:v1:")).toBe(true);
+      expect(value.startsWith("enc:v2:")).toBe(true);
       expect(decryptSecret(value, key).length).toBeGreaterThan(0);
     }
     const plain = await query<{ value: string }>(db, `select value from settings where not secret`);

@@ -64,9 +64,9 @@ export async function secretStorageSummary(db: Database) {
       select details->>'password', false from data_sources
         where coalesce(details->>'password', '') <> ''
     )
-    select count(*) filter (where value like 'enc:v1:%')::int as encrypted,
-           count(*) filter (where value not like 'enc:v1:%')::int as plaintext,
-           count(*) filter (where value not like 'enc:v1:%' and not stays)::int as "plaintextInArchive"
+    select count(*) filter (where value like 'enc:v_:%')::int as encrypted,
+           count(*) filter (where value not like 'enc:v_:%')::int as plaintext,
+           count(*) filter (where value not like 'enc:v_:%' and not stays)::int as "plaintextInArchive"
     from secret_values`);
   return (
     rowsOf<{ encrypted: number; plaintext: number; plaintextInArchive: number }>(result)[0] ?? {

@@ -57,7 +57,7 @@ describeEachEngine("admin use cases", (database) => {
     });
     const { id } = await createDataSource(db, admin, input, key);
     const [stored] = await db.select().from(dataSources).where(eq(dataSources.id, id));
-    expect(stored?.details.password).toMatch(/^enc:v1:/);
+    expect(stored?.details.password).toMatch(/^enc:v2:/);
     expect(JSON.stringify(stored?.details)).not.toContain("hunter2");
     await updateDataSource(db, admin, id, { ...input, password: "", port: 6543 }, key);
     const [edited] = await db.select().from(dataSources).where(eq(dataSources.id, id));

@@ -57,8 +57,9 @@ export default async function SettingsPage() {
             data-testid="encryption-status"
           >
             LIFTOFF_ENCRYPTION_KEY is not set, so data-source passwords and secret settings are
-            stored in plaintext. Set a key of 16 or more characters and run{" "}
-            <code>npm run rotate-key</code> to encrypt them.
+            stored in plaintext. Make a key with <code>openssl rand -base64 32</code>, set it as
+            LIFTOFF_NEW_ENCRYPTION_KEY and run <code>npm run rotate-key</code> to encrypt them, then
+            start with it as LIFTOFF_ENCRYPTION_KEY.
           </p>
         )}
         <p className="mt-2 text-sm text-slate-600">
