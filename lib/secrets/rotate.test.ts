@@ -100,6 +100,29 @@ describeEachEngine("key rotation", (database) => {
     expect(() => decryptSecret(password, oldKey)).toThrow(/could not be decrypted/);
   });
 
+  it("rewrites values sealed under the earlier HKDF key form as v2 when rotated to the same key", async () => {
+    const { db } = database();
+    // What the earlier release stored for this key: its HKDF key under the v1 prefix.
+    const legacy: SecretKey = { bytes: oldKey.legacyBytes! };
+    const asV1 = (value: string) =>
+      "enc:v1:" + encryptSecret(value, legacy).slice("enc:v2:".length);
+    await storeFixtures(db, null);
+    await db.execute(
+      sql`update settings set value = case key ${sql.join(
+        Object.entries(plainSettings).map(([k, v]) => sql`when ${k} then ${asV1(v)}`),
+        sql` `,
+      )} end where secret`,
+    );
+    await rotateSecrets(db, { from: oldKey, to: oldKey });
+    const after = await snapshot(db);
+    for (const s of after.settings.filter((s) => s.secret)) {
+      expect(s.value.startsWith("enc:v2:")).toBe(true);
+      expect(decryptSecret(s.value, { bytes: oldKey.bytes })).toBe(
+        plainSettings[s.key as keyof typeof plainSettings],
+      );
+    }
+  });
+
   it("decrypts everything with --to-plaintext", async () => {
     const { db } = database();
     await storeFixtures(db, oldKey);
