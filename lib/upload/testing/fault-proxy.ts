@@ -1,6 +1,5 @@
 import http from "node:http";
-import type { AddressInfo } from "node:net";
-import { forwardRequest } from "./forward";
+import { forwardRequest, listenLocally } from "./forward";
 
 export type Fault = "pass" | "error500" | "slowdown503" | "reset" | "stall" | "expired";
 
@@ -99,13 +98,9 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
         return;
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  proxy.close = () =>
-    new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
+  const listening = await listenLocally(server);
+  proxy.url = listening.url;
+  proxy.close = listening.close;
   return proxy;
 }
 

@@ -1,4 +1,5 @@
 import http from "node:http";
+import type { AddressInfo } from "node:net";
 
 /**
  * Passes one request on to `target` and, unless `onAnswer` takes the answer
@@ -31,4 +32,19 @@ export function forwardRequest(
     if (!res.writableFinished) upstreamRequest.destroy();
   });
   req.pipe(upstreamRequest);
+}
+
+/** Starts a test proxy's server on a free port of 127.0.0.1: its URL, and a close that drops open connections. */
+export async function listenLocally(
+  server: http.Server,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }

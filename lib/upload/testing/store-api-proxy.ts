@@ -1,6 +1,5 @@
 import http from "node:http";
-import type { AddressInfo } from "node:net";
-import { forwardRequest } from "./forward";
+import { forwardRequest, listenLocally } from "./forward";
 
 /**
  * What happens to one request on its way to the store's API: passed on,
@@ -63,12 +62,8 @@ export async function startStoreApiProxy(upstream: string): Promise<StoreApiProx
         : undefined,
     );
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  proxy.close = () =>
-    new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
+  const listening = await listenLocally(server);
+  proxy.url = listening.url;
+  proxy.close = listening.close;
   return proxy;
 }
