@@ -20,13 +20,15 @@ export async function insertMigration(
   values: { startedById: number; storeUrl: string; ownerNode: string },
 ): Promise<MigrationRow> {
   try {
-    const [row] = await db
-      .insert(cloudMigration)
-      .values({ ...values, state: "init", progress: 0 })
-      .returning();
-    if (!row) throw new Error("insert returned no row");
-    await recordEvent(db, row);
-    return row;
+    return await db.transaction(async (tx) => {
+      const [row] = await tx
+        .insert(cloudMigration)
+        .values({ ...values, state: "init", progress: 0 })
+        .returning();
+      if (!row) throw new Error("insert returned no row");
+      await recordEvent(tx, row);
+      return row;
+    });
   } catch (error) {
     if (isUniqueViolation(error)) {
       throw new AppError("conflict", "migration_running", "There's an ongoing migration already.");
@@ -50,24 +52,31 @@ export async function updateMigration(
     expect === "unfinished"
       ? and(eq(cloudMigration.id, id), unfinished)
       : and(eq(cloudMigration.id, id), eq(cloudMigration.state, expect), unfinished);
-  const updated = await db
-    .update(cloudMigration)
-    .set({
-      ...change,
-      ...(change.progress === undefined
-        ? {}
-        : { progress: sql`greatest(${cloudMigration.progress}, ${change.progress})` }),
-      version: sql`${cloudMigration.version} + 1`,
-    })
-    .where(condition)
-    .returning();
-  const row = updated[0];
-  if (!row) return false;
-  await recordEvent(db, row);
-  return true;
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(cloudMigration)
+      .set({
+        ...change,
+        ...(change.progress === undefined
+          ? {}
+          : { progress: sql`greatest(${cloudMigration.progress}, ${change.progress})` }),
+        version: sql`${cloudMigration.version} + 1`,
+      })
+      .where(condition)
+      .returning();
+    if (!row) return false;
+    await recordEvent(tx, row);
+    return true;
+  });
 }
 
-/** Keeps the change for replay, then announces it to every node. */
+/**
+ * Keeps the change for replay, then announces it to every node. Called inside
+ * the transaction that made the change: a reader who sees the new row also
+ * finds its event (a late client replaying the log saw "upload" as the last
+ * phase of a done migration), a crash cannot keep one without the other, and
+ * the NOTIFY goes out on commit.
+ */
 async function recordEvent(db: Database, row: MigrationRow): Promise<void> {
   await db
     .insert(cloudMigrationEvent)
@@ -121,12 +130,14 @@ export async function claimOwnership(
  * transition: it may land after the row reached a terminal state (a cancel).
  */
 export async function stampReadOnlyEnd(db: Database, id: number): Promise<void> {
-  const [row] = await db
-    .update(cloudMigration)
-    .set({ readOnlyUntil: new Date(), version: sql`${cloudMigration.version} + 1` })
-    .where(and(eq(cloudMigration.id, id), isNull(cloudMigration.readOnlyUntil)))
-    .returning();
-  if (row) await recordEvent(db, row);
+  await db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(cloudMigration)
+      .set({ readOnlyUntil: new Date(), version: sql`${cloudMigration.version} + 1` })
+      .where(and(eq(cloudMigration.id, id), isNull(cloudMigration.readOnlyUntil)))
+      .returning();
+    if (row) await recordEvent(tx, row);
+  });
 }
 
 export async function getMigration(db: Database, id: number): Promise<MigrationRow | null> {
