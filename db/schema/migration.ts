@@ -12,19 +12,10 @@ import {
   uniqueIndex,
 } from "drizzle-orm/pg-core";
 import { createdAt, updatedAt } from "./columns";
+import { migrationStates } from "./migration-states";
 import { users } from "./users";
 
-export const migrationStates = [
-  "init",
-  "setup",
-  "dump",
-  "upload",
-  "done",
-  "error",
-  "cancelled",
-] as const;
-export type MigrationState = (typeof migrationStates)[number];
-export const terminalMigrationStates = ["done", "error", "cancelled"] as const;
+export * from "./migration-states";
 
 /** One row per "Migrate to Cloud" attempt; the row is the single source of truth. */
 export const cloudMigration = pgTable(

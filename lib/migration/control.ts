@@ -22,18 +22,18 @@ import { createStoreMigration } from "./store-link";
 export async function startMigration(context: MigrationContext, actor: Actor): Promise<number> {
   assertAdmin(actor);
   const { db } = context.handle;
-  const row = await insertMigration(db, {
-    startedById: actor.id,
-    storeUrl: context.storeUrl,
-    ownerNode: context.nodeId,
-  });
-  await recordAudit(db, {
-    actorId: actor.id,
-    action: "migration.start",
-    targetType: "cloud_migration",
-    targetId: row.id,
-    details: { storeUrl: context.storeUrl },
-  });
+  const row = await insertMigration(
+    db,
+    { startedById: actor.id, storeUrl: context.storeUrl, ownerNode: context.nodeId },
+    (tx, inserted) =>
+      recordAudit(tx, {
+        actorId: actor.id,
+        action: "migration.start",
+        targetType: "cloud_migration",
+        targetId: inserted.id,
+        details: { storeUrl: context.storeUrl },
+      }),
+  );
   try {
     const link = await createStoreMigration(context.storeUrl, {
       appVersion,

@@ -3,6 +3,7 @@ import { describeEachEngine } from "@/lib/testing/engines";
 import { insertUser } from "@/lib/testing/fixtures";
 import {
   eventsSince,
+  ForbiddenTransition,
   getMigration,
   insertMigration,
   stampReadOnlyEnd,
@@ -32,13 +33,19 @@ describeEachEngine("migration row and its event log", (database) => {
         }
       }
     })();
-    for (let progress = 1; progress <= 60; progress++) {
-      await updateMigration(db, row.id, "unfinished", { state: "upload", progress });
+    try {
+      await updateMigration(db, row.id, "init", { state: "setup", progress: 1 });
+      await updateMigration(db, row.id, "setup", { state: "dump", progress: 5 });
+      await updateMigration(db, row.id, "dump", { state: "upload", progress: 50 });
+      for (let progress = 51; progress <= 99; progress++) {
+        await updateMigration(db, row.id, "upload", { progress });
+      }
+      await updateMigration(db, row.id, "upload", { state: "done", progress: 100 });
+      await stampReadOnlyEnd(db, row.id);
+    } finally {
+      writing = false;
+      await reader;
     }
-    await updateMigration(db, row.id, "upload", { state: "done", progress: 100 });
-    await stampReadOnlyEnd(db, row.id);
-    writing = false;
-    await reader;
 
     expect(missing).toEqual([]);
     const log = await eventsSince(db, row.id, -1);
@@ -47,5 +54,31 @@ describeEachEngine("migration row and its event log", (database) => {
     expect(log.map((event) => event.version)).toEqual(
       [...Array(log.length).keys()].map((i) => log[0]!.version + i),
     );
+  });
+
+  it("refuses a state write that skips a phase or ends a migration as done from anywhere", async () => {
+    const { db } = database();
+    const admin = await insertUser(db, { role: "admin" });
+    const row = await insertMigration(db, {
+      startedById: admin.id,
+      storeUrl: "http://127.0.0.1:1",
+      ownerNode: "row-test",
+    });
+    await expect(updateMigration(db, row.id, "init", { state: "dump" })).rejects.toThrow(
+      ForbiddenTransition,
+    );
+    await expect(updateMigration(db, row.id, "unfinished", { state: "done" })).rejects.toThrow(
+      ForbiddenTransition,
+    );
+    await expect(updateMigration(db, row.id, "init", { state: "upload" })).rejects.toThrow(
+      /cannot go from init to upload/,
+    );
+    const unchanged = await getMigration(db, row.id);
+    expect(unchanged?.state).toBe("init");
+    expect(unchanged?.version).toBe(row.version);
+    // The allowed ones still pass the gate.
+    expect(await updateMigration(db, row.id, "init", { state: "setup" })).toBe(true);
+    expect(await updateMigration(db, row.id, "unfinished", { state: "error" })).toBe(true);
+    expect((await getMigration(db, row.id))?.state).toBe("error");
   });
 });

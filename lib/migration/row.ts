@@ -3,7 +3,7 @@ import type { Database } from "@/db/client";
 import { cloudMigration, cloudMigrationEvent, type MigrationState } from "@/db/schema";
 import { channels, notify } from "@/lib/cluster/notify";
 import { AppError, isUniqueViolation } from "@/lib/errors";
-import { terminalStates } from "./states";
+import { canTransition, terminalStates } from "./states";
 
 export type MigrationRow = typeof cloudMigration.$inferSelect;
 type Patch = Partial<Omit<MigrationRow, "id" | "state" | "version" | "createdAt">>;
@@ -18,6 +18,8 @@ const unfinished = notInArray(cloudMigration.state, [...terminalStates]);
 export async function insertMigration(
   db: Database,
   values: { startedById: number; storeUrl: string; ownerNode: string },
+  /** Written in the same transaction (the audit entry): both or neither. */
+  alongside?: (tx: Database, row: MigrationRow) => Promise<void>,
 ): Promise<MigrationRow> {
   try {
     return await db.transaction(async (tx) => {
@@ -27,6 +29,7 @@ export async function insertMigration(
         .returning();
       if (!row) throw new Error("insert returned no row");
       await recordEvent(tx, row);
+      await alongside?.(tx, row);
       return row;
     });
   } catch (error) {
@@ -37,10 +40,20 @@ export async function insertMigration(
   }
 }
 
+/** A state write the state machine does not allow: a bug in the caller, never retried. */
+export class ForbiddenTransition extends Error {
+  constructor(from: MigrationState | "unfinished", to: MigrationState) {
+    super(`A migration cannot go from ${from} to ${to}.`);
+    this.name = "ForbiddenTransition";
+  }
+}
+
 /**
  * The only way a row changes: a conditional update that matches the state the
  * caller believes in (and never a terminal one). False means someone else got
- * there first — usually a cancel — and the caller must stop.
+ * there first — usually a cancel — and the caller must stop. A state change
+ * must be one `canTransition` allows from `expect` ("unfinished" may only end
+ * the migration); anything else throws before the database is touched.
  */
 export async function updateMigration(
   db: Database,
@@ -48,6 +61,12 @@ export async function updateMigration(
   expect: MigrationState | "unfinished",
   change: Patch & { state?: MigrationState },
 ): Promise<boolean> {
+  const to = change.state;
+  if (to !== undefined && to !== expect) {
+    const allowed =
+      expect === "unfinished" ? to === "error" || to === "cancelled" : canTransition(expect, to);
+    if (!allowed) throw new ForbiddenTransition(expect, to);
+  }
   const condition =
     expect === "unfinished"
       ? and(eq(cloudMigration.id, id), unfinished)

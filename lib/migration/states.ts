@@ -1,13 +1,13 @@
-import type { MigrationState } from "@/db/schema";
+import { terminalMigrationStates, type MigrationState } from "@/db/schema/migration-states";
 
 /** The phases in order; `error` and `cancelled` may end any of them. */
 export const phaseOrder = ["init", "setup", "dump", "upload", "done"] as const;
 export type Phase = (typeof phaseOrder)[number];
 
-export const terminalStates: readonly MigrationState[] = ["done", "error", "cancelled"];
+export const terminalStates: readonly MigrationState[] = terminalMigrationStates;
 
-export function isTerminal(state: MigrationState): boolean {
-  return terminalStates.includes(state);
+export function isTerminal(state: string): boolean {
+  return (terminalStates as readonly string[]).includes(state);
 }
 
 /**

@@ -3,6 +3,7 @@ import { Badge, formatTime } from "@/app/_components/ui";
 import { migrationContext } from "@/app/_lib/migration-context";
 import {
   estimateReadOnlySeconds,
+  isTerminal,
   preflightPasses,
   recentMigrations,
   runPreflight,
@@ -25,7 +26,7 @@ const checkColor: Record<PreflightCheck["status"], string> = {
 export async function MigrateToCloud() {
   const context = await migrationContext();
   const migrations = await recentMigrations(context.handle.db, 10);
-  const active = migrations.find((m) => !["done", "error", "cancelled"].includes(m.state));
+  const active = migrations.find((m) => !isTerminal(m.state));
   const last = migrations[0];
   const checks = active ? [] : await runPreflight(context);
   const estimate = formatDuration(await estimateReadOnlySeconds(context));

@@ -5,11 +5,10 @@ import { useRouter } from "next/navigation";
 import { useEffect, useState, useTransition, type ReactNode } from "react";
 import { readErrorBody } from "@/lib/errors/http";
 import type { MigrationView } from "@/lib/migration/row";
-import { stateLabels } from "@/lib/migration/states";
+import { isTerminal, stateLabels } from "@/lib/migration/states";
 import { cancelMigrationAction, startMigrationAction } from "./migration-actions";
 import { formatBytes, formatDuration } from "./format";
 
-const terminal = new Set(["done", "error", "cancelled"]);
 const stepMs = 150;
 
 /**
@@ -28,11 +27,10 @@ function useLiveMigration(initial: MigrationView, replayFrom?: number) {
       return (await response.json()) as MigrationView;
     },
     initialData: initial,
-    refetchInterval: (q) =>
-      streamFailed && !terminal.has(q.state.data?.state ?? "") ? 1500 : false,
+    refetchInterval: (q) => (streamFailed && !isTerminal(q.state.data?.state ?? "") ? 1500 : false),
   });
   useEffect(() => {
-    if (terminal.has(initialState)) return;
+    if (isTerminal(initialState)) return;
     const key = ["migration", id];
     const replay = replayFrom === undefined ? "" : `?since=${replayFrom}`;
     const source = new EventSource(`/api/migrations/${id}/events${replay}`);
@@ -132,9 +130,9 @@ export function MigrationProgress({
   const [confirming, setConfirming] = useState(false);
   const [pending, startTransition] = useTransition();
   const [error, setError] = useState<string | null>(null);
-  const finished = terminal.has(view.state);
+  const finished = isTerminal(view.state);
   useEffect(() => {
-    if (!finished || terminal.has(initial.state)) return;
+    if (!finished || isTerminal(initial.state)) return;
     // Let the last step show, then hand over to the server's view of the ending.
     const timer = setTimeout(() => {
       onFinished?.();
