@@ -1,5 +1,3 @@
-import crypto from "node:crypto";
-import fs from "node:fs";
 import os from "node:os";
 import { sql } from "drizzle-orm";
 import { isProcessAlive } from "@/db/data-dir-lock";
@@ -21,10 +19,12 @@ import { isTerminal } from "./states";
 
 /**
  * Run on start-up and now and then by every node: finds migrations whose
- * node is gone and either resumes them (the upload, when the archive on this
- * node's disk still has its checksum) or ends them as `error` with everything
- * restored. A node takes a migration over by one conditional update, so of
- * several nodes recovering at once exactly one acts. Also lifts a read-only mode or a
+ * node is gone and takes them over. One in `upload` is run again, and the
+ * run asks the store first: it resumes the upload (the archive on this
+ * node's disk checked), waits for the cloud's verdict, or ends as the store
+ * says. One in an earlier phase ends as `error` with everything restored. A
+ * node takes a migration over by one conditional update, so of several nodes
+ * recovering at once exactly one acts. Also lifts a read-only mode or a
  * scheduler pause that no unfinished migration holds any more, so an
  * instance is never left stuck.
  */
@@ -33,18 +33,21 @@ export async function recoverMigrations(context: MigrationContext): Promise<void
   for (const row of await unfinishedMigrations(db)) {
     if (isRunningHere(row.id) || (await ownerAlive(context, row))) continue;
     if (!(await claimOwnership(db, row.id, row.ownerNode, context.nodeId))) continue;
-    if (row.state === "upload" && (await archiveIntact(row))) {
-      log.info({ migration: row.id }, "resuming the upload of an interrupted migration");
+    if (row.state === "upload") {
+      // The run asks the store first: it resumes the upload (the archive on
+      // disk checked), waits for the cloud's restore, or ends as the store says.
+      log.info({ migration: row.id }, "resuming an interrupted migration from the store's status");
       void runMigration(context, row.id);
       continue;
     }
     log.warn({ migration: row.id, state: row.state }, "ending an interrupted migration");
+    // Clean up before saying so, as a failed run does.
+    await cleanUpMigration(context, row, { abortUpload: true });
     await updateMigration(db, row.id, "unfinished", {
       state: "error",
       error: `Interrupted: the server running it stopped during the ${row.state} phase. Nothing was migrated; the instance is writable again. Start again when ready.`,
       finishedAt: new Date(),
     });
-    await cleanUpMigration(context, row, { abortUpload: true });
   }
   await liftOrphanedHolds(context);
 }
@@ -64,13 +67,6 @@ async function ownerAlive(context: MigrationContext, row: MigrationRow): Promise
         and last_seen_at > now() - make_interval(secs => ${nodeStaleAfterSeconds})) as fresh`),
   )[0]?.fresh;
   return fresh === true;
-}
-
-async function archiveIntact(row: MigrationRow): Promise<boolean> {
-  if (!row.archivePath || !row.archiveSha256 || !fs.existsSync(row.archivePath)) return false;
-  const hash = crypto.createHash("sha256");
-  for await (const chunk of fs.createReadStream(row.archivePath)) hash.update(chunk as Buffer);
-  return hash.digest("hex") === row.archiveSha256;
 }
 
 async function liftOrphanedHolds(context: MigrationContext): Promise<void> {

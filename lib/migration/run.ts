@@ -8,8 +8,15 @@ import { enableReadOnly } from "@/lib/read-only";
 import { pauseScheduler } from "@/lib/scheduler";
 import { decryptSecret } from "@/lib/secrets/cipher";
 import { instanceId } from "@/lib/settings";
-import { StoreClient, uploadArchive } from "@/lib/upload";
+import {
+  isStateConflict,
+  sha256OfFile,
+  StoreClient,
+  StoreRequestError,
+  uploadArchive,
+} from "@/lib/upload";
 import { cleanUpMigration, migrationSource } from "./cleanup";
+import { followStore, type CloudVerdict } from "./cloud-verdict";
 import { archivePathFor, type MigrationContext } from "./context";
 import { ProgressWriter } from "./progress-writer";
 import { getMigration, updateMigration, type MigrationRow } from "./row";
@@ -69,13 +76,15 @@ async function runPhases(context: MigrationContext, id: number): Promise<void> {
   try {
     if (!row) throw new Error(`migration ${id} does not exist`);
     const migrationLog = log.child({ migration: id });
+    // A run that starts in `upload` is a restart's: the store may be ahead of the row.
+    const resumed = row.state === "upload";
     if (row.state === "init") {
       await setUp(context, row, step, abort.signal);
       row = await dump(context, id, step, gone, abort.signal);
     }
     if (row.state !== "upload")
       throw new AppError("conflict", "state", `cannot run from ${row.state}`);
-    const restored = await upload(context, row, gone, abort.signal);
+    const restored = await upload(context, row, gone, abort.signal, resumed);
     await cleanUpMigration(context, row, { abortUpload: false });
     await step("upload", {
       state: "done",
@@ -89,17 +98,18 @@ async function runPhases(context: MigrationContext, id: number): Promise<void> {
   } catch (error) {
     const cancelled =
       error instanceof MigrationGone || abort.signal.reason instanceof MigrationGone;
+    // Clean up first, then say "error": whoever sees the ending finds the
+    // instance writable, the scheduler running and the archive gone.
+    const latest = (await getMigration(db, id)) ?? row;
+    if (latest) await cleanUpMigration(context, latest, { abortUpload: true });
     if (!cancelled) {
-      const message = describeFailure(error);
       log.error({ err: error, migration: id }, "migration failed");
       await updateMigration(db, id, "unfinished", {
         state: "error",
-        error: message,
+        error: describeFailure(error),
         finishedAt: new Date(),
       });
     }
-    const latest = (await getMigration(db, id)) ?? row;
-    if (latest) await cleanUpMigration(context, latest, { abortUpload: true });
   } finally {
     await stopListening().catch(() => {});
   }
@@ -184,60 +194,96 @@ async function upload(
   row: MigrationRow,
   gone: () => void,
   signal: AbortSignal,
+  resumed: boolean,
 ): Promise<{ tables: Record<string, number> }> {
   const { db } = context.handle;
-  if (
-    !row.archivePath ||
-    !row.archiveSha256 ||
-    !row.externalId ||
-    !row.storeToken ||
-    !row.storeUrl
-  ) {
-    throw new Error("the migration has no archive or store link to upload with");
+  if (!row.externalId || !row.storeToken || !row.storeUrl) {
+    throw new Error("the migration has no store link to upload with");
   }
   const store = new StoreClient(
     row.storeUrl,
     row.externalId,
     decryptSecret(row.storeToken, context.secretKey),
-  );
-  const writer = new ProgressWriter(db, row.id, "upload", gone);
-  await uploadArchive({
-    db,
-    migrationId: row.id,
-    store,
-    file: row.archivePath,
-    sha256: row.archiveSha256,
-    signal,
-    ...context.upload,
-    onProgress: (p) =>
-      writer.report({
-        fraction: p.totalBytes > 0 ? p.bytesAcknowledged / p.totalBytes : 1,
-        bytesDone: p.bytesAcknowledged,
-        bytesTotal: p.totalBytes,
-        throughputBytesPerSecond: p.bytesPerSecond,
-        etaSeconds: p.etaSeconds,
-      }),
-  });
-  await writer.flush();
-  return waitForRestore(store, signal, context.restoreTimeoutMs ?? 30 * 60_000);
+  ).withSignal(signal);
+  // After a restart the store may be past the upload (the crash came after
+  // the last part, after `complete` or after `uploaded`): ask before sending.
+  let verdict: CloudVerdict = resumed ? followStore(await store.status()) : { next: "upload" };
+  if (verdict.next === "upload") {
+    if (!row.archivePath || !row.archiveSha256) {
+      throw new Error("the migration has no archive to upload");
+    }
+    if (resumed && !(await archiveIntact(row.archivePath, row.archiveSha256))) {
+      throw new AppError(
+        "conflict",
+        "archive_lost",
+        "The snapshot on this server is missing or changed since it was taken, and the cloud had not received it. Nothing was migrated; start again.",
+      );
+    }
+    const writer = new ProgressWriter(db, row.id, "upload", gone);
+    try {
+      await uploadArchive({
+        db,
+        migrationId: row.id,
+        store,
+        file: row.archivePath,
+        sha256: row.archiveSha256,
+        signal,
+        ...context.upload,
+        onProgress: (p) =>
+          writer.report({
+            fraction: p.totalBytes > 0 ? p.bytesAcknowledged / p.totalBytes : 1,
+            bytesDone: p.bytesAcknowledged,
+            bytesTotal: p.totalBytes,
+            throughputBytesPerSecond: p.bytesPerSecond,
+            etaSeconds: p.etaSeconds,
+          }),
+      });
+      verdict = { next: "wait", phase: "received" };
+    } catch (error) {
+      // "It takes no more uploads": the store has it (or ended it); follow it.
+      if (!isStateConflict(error)) throw error;
+      verdict = followStore(await store.status());
+      if (verdict.next === "upload") throw error;
+    } finally {
+      await writer.flush();
+    }
+  }
+  return settleWithStore(store, verdict, signal, context.restoreTimeoutMs ?? 30 * 60_000);
 }
 
-/** The store verifies and restores after "uploaded": wait for its verdict. */
-async function waitForRestore(
+async function archiveIntact(file: string, sha256: string): Promise<boolean> {
+  if (!fs.existsSync(file)) return false;
+  return (await sha256OfFile(file)) === sha256;
+}
+
+/**
+ * The store verifies and restores after "uploaded": follow its status to the
+ * verdict. A status call that fails (the store restarting, the network
+ * dropping) is tried again until the deadline: the cloud may well finish.
+ */
+async function settleWithStore(
   store: StoreClient,
+  first: CloudVerdict,
   signal: AbortSignal,
   timeoutMs: number,
 ): Promise<{ tables: Record<string, number> }> {
   const deadline = Date.now() + timeoutMs;
+  let verdict = first;
   for (;;) {
     signal.throwIfAborted();
-    const status = await store.status();
-    if (status.status === "restored") return { tables: status.tables ?? {} };
-    if (status.status === "failed") {
+    if (verdict.next === "done") return { tables: verdict.tables };
+    if (verdict.next === "failed") {
       throw new AppError(
         "upstream",
         "store_restore",
-        `The cloud could not restore the snapshot: ${status.reason ?? "no reason given"}.`,
+        `The cloud could not restore the snapshot: ${verdict.reason}.`,
+      );
+    }
+    if (verdict.next === "upload") {
+      throw new AppError(
+        "upstream",
+        "store_lost_upload",
+        "The cloud no longer has the uploaded snapshot.",
       );
     }
     if (Date.now() > deadline) {
@@ -248,6 +294,15 @@ async function waitForRestore(
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
+    try {
+      verdict = followStore(await store.status());
+    } catch (error) {
+      if (error instanceof StoreRequestError && error.status < 500 && error.status !== 429) {
+        throw error;
+      }
+      signal.throwIfAborted();
+      log.warn({ err: error, store_migration: store.externalId }, "store status unavailable");
+    }
   }
 }
 

@@ -5,7 +5,7 @@ export {
   type UploadOutcome,
 } from "./upload";
 export { UploadError } from "./errors";
-export { StoreClient, StoreRequestError } from "./store-client";
+export { isStateConflict, StoreClient, StoreRequestError, type StoreStatus } from "./store-client";
 export type { UploadProgress } from "./progress";
 export { defaultRetryPolicy, type RetryPolicy } from "./retry";
 export { sha256OfFile } from "./hash-file";

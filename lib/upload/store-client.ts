@@ -42,6 +42,17 @@ export class StoreRequestError extends Error {
 }
 
 /**
+ * The store's "this migration is past that step" (it received, verified or
+ * restored the archive, or ended it): the instance must ask for the status
+ * and follow it, not fail.
+ */
+export function isStateConflict(error: unknown): error is StoreRequestError {
+  return (
+    error instanceof StoreRequestError && error.status === 409 && error.code === "conflict:state"
+  );
+}
+
+/**
  * The instance's side of the store API. It holds the migration token and
  * never logs it; responses are parsed, not trusted.
  */
@@ -51,7 +62,20 @@ export class StoreClient {
     readonly externalId: string,
     private readonly token: string,
     private readonly retry: RetryPolicy = defaultRetryPolicy,
+    /** Ends a call and its waits between attempts at once (a cancel). */
+    private readonly signal: AbortSignal = neverAborted,
   ) {}
+
+  /** The same client, its calls ended by `signal` too. */
+  withSignal(signal: AbortSignal): StoreClient {
+    return new StoreClient(
+      this.baseUrl,
+      this.externalId,
+      this.token,
+      this.retry,
+      AbortSignal.any([this.signal, signal]),
+    );
+  }
 
   /**
    * One store request, sent again when the connection failed or the store
@@ -80,19 +104,19 @@ export class StoreClient {
               ...(body === undefined ? {} : { "content-type": "application/json" }),
             },
             body: body === undefined ? undefined : JSON.stringify(body),
-            signal: AbortSignal.timeout(120_000),
+            signal: AbortSignal.any([this.signal, AbortSignal.timeout(120_000)]),
           },
         );
       } catch (error) {
         // fetch wraps the socket's error: the code sits on its cause.
         const cause = (error as { cause?: unknown }).cause ?? error;
-        if (last || classifyError(cause) !== "retry") throw error;
-        await sleep(backoffMs(this.retry, attempt), neverAborted);
+        if (last || this.signal.aborted || classifyError(cause) !== "retry") throw error;
+        await sleep(backoffMs(this.retry, attempt), this.signal);
         continue;
       }
       if (!last && retryableStatuses.has(response.status)) {
         await response.body?.cancel();
-        await sleep(backoffMs(this.retry, attempt), neverAborted);
+        await sleep(backoffMs(this.retry, attempt), this.signal);
         continue;
       }
       if (!response.ok) {

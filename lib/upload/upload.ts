@@ -6,11 +6,11 @@ import { log } from "@/lib/log";
 import { UploadError } from "./errors";
 import { sha256OfFile } from "./hash-file";
 import { uploadMultipart } from "./multipart";
-import { forgetUpload } from "./parts-repo";
+import { forgetUpload, loadUpload } from "./parts-repo";
 import { ProgressTracker, type UploadProgress } from "./progress";
 import { putWithRetry, type PresignedTarget } from "./put-with-retry";
 import { defaultRetryPolicy, type RetryPolicy } from "./retry";
-import type { StoreClient } from "./store-client";
+import { isStateConflict, type StoreClient } from "./store-client";
 
 export interface UploadOptions {
   db: Database;
@@ -71,12 +71,21 @@ export async function uploadArchive(options: UploadOptions): Promise<UploadOutco
     agents,
   };
   const context = { migration: options.migrationId, store_migration: options.store.externalId };
+  // The upload's own calls end with it (a cancel does not wait out a backoff);
+  // the abort below goes through the unbound client, since it must still be sent.
+  const store = options.store.withSignal(signal);
   try {
     let outcome: UploadOutcome;
-    if (size < (options.multipartThreshold ?? defaultMultipartThreshold)) {
+    // An upload goes on as it began: a multipart upload started before a
+    // restart is continued even if this node's threshold would send the
+    // archive in one PUT (the store would refuse "uploaded" with the
+    // multipart upload still open).
+    const saved = await loadUpload(options.db, options.migrationId);
+    const continuesMultipart = saved?.archiveSha256 === sha256 && saved.archiveSize === size;
+    if (!continuesMultipart && size < (options.multipartThreshold ?? defaultMultipartThreshold)) {
       const tracker = new ProgressTracker(size, 1, options.onProgress);
       const renew = async () => {
-        const reply = await options.store.singleUploadUrl();
+        const reply = await store.singleUploadUrl();
         return {
           url: reply.upload_url,
           headers: reply.upload_headers,
@@ -98,7 +107,7 @@ export async function uploadArchive(options: UploadOptions): Promise<UploadOutco
         ...common,
         db: options.db,
         migrationId: options.migrationId,
-        store: options.store,
+        store,
         file: options.file,
         size,
         sha256,
@@ -110,13 +119,19 @@ export async function uploadArchive(options: UploadOptions): Promise<UploadOutco
       });
       outcome = { mode: "multipart", size, sha256, partsSent: sent, partsResumed: resumed };
     }
-    await options.store.uploaded(sha256, size);
+    await store.uploaded(sha256, size);
     await forgetUpload(options.db, options.migrationId);
     log.info({ ...context, ...outcome }, "archive uploaded");
     return outcome;
   } catch (error) {
-    const cancelled = options.signal?.aborted ?? false;
     internal.abort(error);
+    // The store is past the upload (it has the archive, or ended the
+    // migration): nothing to abort here, and the caller follows its status.
+    if (isStateConflict(error)) {
+      await forgetUpload(options.db, options.migrationId).catch(() => {});
+      throw error;
+    }
+    const cancelled = options.signal?.aborted ?? false;
     try {
       const aborted = await options.store.abort();
       log.warn(

@@ -5,19 +5,27 @@ import { forwardRequest, listenLocally } from "./forward";
  * What happens to one request on its way to the store's API: passed on,
  * dropped before the store sees it, answered 503 by a load balancer, or
  * carried out by the store with the answer lost on the way back (the case
- * that needs the store to accept the request again).
+ * that needs the store to accept the request again). The two holds keep the
+ * caller waiting for ever, before or after the store acted, and call
+ * `onHold`: a test kills the caller there, at an exact point.
  */
-export type ApiFault = "pass" | "resetBefore" | "unavailable503" | "loseAnswer";
+export type ApiFault =
+  "pass" | "resetBefore" | "unavailable503" | "loseAnswer" | "holdBefore" | "holdAnswer";
 
 export interface StoreApiProxy {
   url: string;
   /** Every request seen, as "METHOD /route-after-the-migration-id" with its fault. */
   requests: { call: string; fault: ApiFault }[];
   plan: (call: string, index: number) => ApiFault;
+  /** Called when a request is held (see ApiFault). */
+  onHold: (call: string) => void;
   close(): Promise<void>;
 }
 
-/** Strips `/api/store/v1/migrations/<id>` so plans read like the client's calls. */
+/**
+ * Strips `/api/store/v1/migrations/<id>` so plans read like the client's
+ * calls; creating a migration reads "POST /api/store/v1/migrations".
+ */
 function callName(method: string, url: string): string {
   const route = new URL(url, "http://x").pathname.replace(
     /^\/api\/store\/v1\/migrations\/[^/]+/,
@@ -33,6 +41,7 @@ export async function startStoreApiProxy(upstream: string): Promise<StoreApiProx
     url: "",
     requests: [],
     plan: () => "pass",
+    onHold: () => {},
     close: () => Promise.resolve(),
   };
   const server = http.createServer((req, res) => {
@@ -49,15 +58,22 @@ export async function startStoreApiProxy(upstream: string): Promise<StoreApiProx
       req.on("end", () => res.writeHead(503).end("Service Unavailable"));
       return;
     }
+    if (fault === "holdBefore") {
+      req.resume();
+      req.on("end", () => proxy.onHold(call));
+      return;
+    }
     forwardRequest(
       target,
       req,
       res,
-      fault === "loseAnswer"
+      fault === "loseAnswer" || fault === "holdAnswer"
         ? (upstreamResponse) => {
             // The store did the work; the instance never hears of it.
             upstreamResponse.resume();
-            upstreamResponse.on("end", () => req.socket.destroy());
+            upstreamResponse.on("end", () =>
+              fault === "holdAnswer" ? proxy.onHold(call) : req.socket.destroy(),
+            );
           }
         : undefined,
     );

@@ -1,0 +1,32 @@
+import type { StoreStatus } from "@/lib/upload";
+
+/**
+ * What the instance does next, given what the store holds. Up to the end of
+ * the upload the instance leads; after it, the store is the truth: a restart
+ * or a "not any more" answer asks the store and follows it, so the two never
+ * disagree about whether the cloud has the copy.
+ */
+export type CloudVerdict =
+  | { next: "upload" }
+  | { next: "wait"; phase: "received" | "verifying" | "restoring" }
+  | { next: "done"; tables: Record<string, number> }
+  | { next: "failed"; reason: string };
+
+export function followStore(status: StoreStatus): CloudVerdict {
+  switch (status.status) {
+    case "awaiting_upload":
+      return { next: "upload" };
+    case "received":
+    case "verifying":
+    case "restoring":
+      return { next: "wait", phase: status.status };
+    case "restored":
+      return { next: "done", tables: status.tables ?? {} };
+    case "failed":
+      return { next: "failed", reason: status.reason ?? "no reason given" };
+    case "aborted":
+      return { next: "failed", reason: "the cloud side ended this migration" };
+    default:
+      return { next: "failed", reason: `the cloud reports a state this version does not know` };
+  }
+}

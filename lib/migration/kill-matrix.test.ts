@@ -1,0 +1,271 @@
+import { fork } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { desc, eq } from "drizzle-orm";
+import postgres from "postgres";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { cloudMigration, storeMigrations } from "@/db/schema";
+import type { Actor } from "@/lib/auth";
+import { readOnlyStatus } from "@/lib/read-only";
+import { readOnlyLockKey } from "@/lib/read-only/guard";
+import { isSchedulerPaused } from "@/lib/scheduler";
+import { seedDatabase } from "@/lib/seed";
+import type { ArchiveRestorer } from "@/lib/store/restorer";
+import { createTestDatabase, testEngines, type TestDatabase } from "@/lib/testing/engines";
+import { insertUser } from "@/lib/testing/fixtures";
+import { startStoreApiProxy, type StoreApiProxy } from "@/lib/upload/testing/store-api-proxy";
+import { recoverMigrations } from "./recover";
+import { getMigration, type MigrationRow } from "./row";
+import { startMigrationRig, watchMigration, type MigrationRig } from "./testing/rig";
+
+/**
+ * Kills (SIGKILL) a real server process running a migration at exact points,
+ * then runs what a restarted node runs (`recoverMigrations`) and checks that
+ * the migration ends as the store has it: done when the cloud has or can
+ * still get the archive, error (with nothing left behind) before that.
+ *
+ * A second process needs a database both can reach: PostgreSQL. On PGlite
+ * there is one process, so there is no second one to kill; its start-up
+ * recovery is the same code, which migration.test.ts runs on both engines.
+ */
+describe.runIf(testEngines().includes("postgres"))(
+  "a server killed at each point of a migration",
+  () => {
+    let database: TestDatabase;
+    let rig: MigrationRig;
+    let front: StoreApiProxy;
+    let admin: Actor;
+    let realRestorer: ArchiveRestorer;
+
+    beforeAll(async () => {
+      database = await createTestDatabase("postgres");
+      await seedDatabase(database.db, { scale: 0.2, seed: 5, secretKey: null });
+      admin = await insertUser(database.db, { role: "admin" });
+      rig = await startMigrationRig(database, "postgres");
+      front = await startStoreApiProxy(rig.context.storeUrl);
+      realRestorer = rig.store.ctx.restorer;
+    }, 60_000);
+    afterAll(async () => {
+      await front?.close();
+      await rig?.close();
+      await database?.drop();
+    });
+    afterEach(() => {
+      front.plan = () => "pass";
+      front.onHold = () => {};
+      rig.proxy.delayMs = 0;
+      rig.store.ctx.restorer = realRestorer;
+    });
+
+    /**
+     * Starts a migration in a child process (multipart, through the store API
+     * proxy), waits for `point` to say the child is where it should die, and
+     * kills it. Returns the migration's row as the crash left it.
+     */
+    async function killAt(point: () => Promise<unknown>): Promise<MigrationRow> {
+      const child = fork(path.resolve(import.meta.dirname, "testing/migration-process.ts"), {
+        execArgv: ["--import", "tsx"],
+        env: {
+          ...process.env,
+          LIFTOFF_LOG_LEVEL: "silent",
+          LIFTOFF_TEST_NODE_URL: database.url!,
+          LIFTOFF_TEST_STORE_URL: front.url,
+          LIFTOFF_TEST_WORK_DIR: rig.context.workDir,
+          LIFTOFF_TEST_ADMIN_ID: String(admin.id),
+          LIFTOFF_TEST_MULTIPART: "1",
+        },
+        stdio: ["ignore", "inherit", "inherit", "ipc"],
+      });
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      try {
+        await Promise.race([
+          point(),
+          exited.then(() => {
+            throw new Error("the migration process ended before the kill point");
+          }),
+        ]);
+      } finally {
+        child.kill("SIGKILL");
+        await exited;
+      }
+      const [row] = await database.db
+        .select()
+        .from(cloudMigration)
+        .orderBy(desc(cloudMigration.id))
+        .limit(1);
+      if (!row) throw new Error("the child made no migration");
+      return row;
+    }
+
+    /** Resolves when the store API proxy holds `call` (see the holds of ApiFault). */
+    function holdAt(call: string, fault: "holdBefore" | "holdAnswer"): Promise<void> {
+      return new Promise((resolve) => {
+        front.plan = (c) => (c === call ? fault : "pass");
+        front.onHold = (c) => c === call && resolve();
+      });
+    }
+
+    function rowReaches(phase: string): Promise<MigrationRow> {
+      return new Promise((resolve, reject) => {
+        const poll = async () => {
+          const row = await database.db.query.cloudMigration.findFirst({
+            orderBy: desc(cloudMigration.id),
+          });
+          if (row?.state === phase) return resolve(row);
+          setTimeout(() => void poll().catch(reject), 5);
+        };
+        void poll().catch(reject);
+      });
+    }
+
+    /** The restart: recovery, then the migration's ending, within a bound. */
+    async function restart(crashed: MigrationRow): Promise<MigrationRow> {
+      front.plan = () => "pass";
+      await recoverMigrations(rig.context);
+      const row = await watchMigration(rig, crashed.id, undefined, [], 60_000);
+      expect((await readOnlyStatus(database.db)).enabled).toBe(false);
+      expect(await isSchedulerPaused(database.db)).toBe(false);
+      expect(fs.existsSync(path.join(rig.context.workDir, String(crashed.id)))).toBe(false);
+      return row;
+    }
+
+    async function storeStateOf(row: MigrationRow): Promise<string | undefined> {
+      if (!row.externalId) return undefined;
+      const [store] = await database.db
+        .select({ state: storeMigrations.state })
+        .from(storeMigrations)
+        .where(eq(storeMigrations.externalId, row.externalId));
+      return store?.state;
+    }
+
+    async function expectDoneWithStoreCounts(row: MigrationRow) {
+      expect(row.state, row.error ?? "").toBe("done");
+      expect(await storeStateOf(row)).toBe("restored");
+      const [store] = await database.db
+        .select({ tables: storeMigrations.tableCounts })
+        .from(storeMigrations)
+        .where(eq(storeMigrations.externalId, row.externalId!));
+      expect(row.restoredTables).toEqual(store?.tables);
+      expect(row.restoredTables?.users).toBeGreaterThan(0);
+    }
+
+    it("store's create carried out, its answer lost: error, nothing frozen", async () => {
+      const crashed = await killAt(() => holdAt("POST /api/store/v1/migrations", "holdAnswer"));
+      expect(crashed.state).toBe("init");
+      expect(crashed.externalId).toBeNull();
+      const row = await restart(crashed);
+      expect(row.state).toBe("error");
+      expect(row.error).toMatch(/Interrupted/);
+    });
+
+    it("during setup (waiting for writes to drain): error, read-only lifted, store upload aborted", async () => {
+      // A write in progress holds the read-only lock shared: setup waits on it.
+      const writer = postgres(database.url!, { max: 1, onnotice: () => {} });
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const transaction = writer.begin(async (tx) => {
+        await tx`select pg_advisory_xact_lock_shared(${readOnlyLockKey[0]}, ${readOnlyLockKey[1]})`;
+        await held;
+      });
+      try {
+        const crashed = await killAt(() => rowReaches("setup"));
+        expect(crashed.state).toBe("setup");
+        release();
+        await transaction;
+        const row = await restart(crashed);
+        expect(row.state).toBe("error");
+        expect(await storeStateOf(row)).toBe("aborted");
+      } finally {
+        release();
+        await transaction.catch(() => {});
+        await writer.end();
+      }
+    });
+
+    it("during the dump: error, read-only lifted, partial archive deleted, store upload aborted", async () => {
+      const crashed = await killAt(() => rowReaches("dump"));
+      expect(crashed.state).toBe("dump");
+      const row = await restart(crashed);
+      expect(row.state).toBe("error");
+      expect(row.error).toMatch(/Interrupted/);
+      expect(await storeStateOf(row)).toBe("aborted");
+    });
+
+    it("between the dump and the upload: the upload resumes to done", async () => {
+      const crashed = await killAt(() => holdAt("POST /multipart", "holdBefore"));
+      expect(crashed.state).toBe("upload");
+      expect(crashed.bytesDone).toBe(0);
+      await expectDoneWithStoreCounts(await restart(crashed));
+    });
+
+    it("mid-upload, a part on its way: the upload resumes to done", async () => {
+      rig.proxy.delayMs = 400;
+      const crashed = await killAt(async () => {
+        await rowReaches("upload");
+        await new Promise((resolve) => setTimeout(resolve, 150));
+      });
+      rig.proxy.delayMs = 0;
+      expect(crashed.state).toBe("upload");
+      await expectDoneWithStoreCounts(await restart(crashed));
+    });
+
+    it("after the last part, before complete: the upload is completed to done", async () => {
+      const crashed = await killAt(() => holdAt("POST /multipart/complete", "holdBefore"));
+      expect(await storeStateOf(crashed)).toBe("awaiting_upload");
+      await expectDoneWithStoreCounts(await restart(crashed));
+    });
+
+    it("complete carried out, its answer lost: done (the store takes complete again)", async () => {
+      const crashed = await killAt(() => holdAt("POST /multipart/complete", "holdAnswer"));
+      expect(await storeStateOf(crashed)).toBe("awaiting_upload");
+      await expectDoneWithStoreCounts(await restart(crashed));
+    });
+
+    it("uploaded carried out, its answer lost: done with the store's counts, no upload sent again", async () => {
+      const crashed = await killAt(() => holdAt("POST /uploaded", "holdAnswer"));
+      expect(crashed.state).toBe("upload");
+      front.requests.length = 0;
+      const row = await restart(crashed);
+      await expectDoneWithStoreCounts(row);
+      // The restart asked the store and followed it: no part, no second upload.
+      expect(front.requests.map((r) => r.call)).not.toContain("POST /multipart");
+      expect(front.requests.map((r) => r.call)).not.toContain("POST /uploaded");
+    });
+
+    it("while the store restores: done once the cloud has restored it", async () => {
+      let restoring!: () => void;
+      const restoreStarted = new Promise<void>((resolve) => (restoring = resolve));
+      let finish!: () => void;
+      const mayFinish = new Promise<void>((resolve) => (finish = resolve));
+      rig.store.ctx.restorer = async (archive, target) => {
+        restoring();
+        await mayFinish;
+        return realRestorer(archive, target);
+      };
+      const crashed = await killAt(() => restoreStarted);
+      expect(crashed.state).toBe("upload");
+      expect(await storeStateOf(crashed)).toBe("restoring");
+      finish();
+      await expectDoneWithStoreCounts(await restart(crashed));
+    });
+
+    it("the store failed the restore while the instance was down: error with the store's reason", async () => {
+      let restoring!: () => void;
+      const restoreStarted = new Promise<void>((resolve) => (restoring = resolve));
+      let finish!: () => void;
+      const mayFinish = new Promise<void>((resolve) => (finish = resolve));
+      rig.store.ctx.restorer = async () => {
+        restoring();
+        await mayFinish;
+        throw new Error("disk full on the cloud side");
+      };
+      const crashed = await killAt(() => restoreStarted);
+      finish();
+      const row = await restart(crashed);
+      expect(row.state).toBe("error");
+      expect(row.error).toMatch(/The cloud could not restore the snapshot/);
+      expect(await storeStateOf(row)).toBe("failed");
+      expect((await getMigration(database.db, row.id))?.restoredTables).toBeNull();
+    });
+  },
+);
