@@ -21,6 +21,25 @@ const quoteLiteral = (value: string) => `'${value.replace(/'/g, "''")}'`;
  * Row-level triggers get the exempt columns as arguments: an update that
  * changes nothing else passes.
  */
+const checkFunction = `
+create or replace function public.liftoff_read_only_check(operation text, target text) returns void
+language plpgsql as $check$
+begin
+  if not pg_try_advisory_xact_lock_shared(${readOnlyLockKey[0]}, ${readOnlyLockKey[1]}) then
+    raise exception using errcode = '${READ_ONLY_SQLSTATE}',
+      message = ${quoteLiteral(READ_ONLY_MESSAGE)},
+      detail = format('%s on %s was refused.', operation, target),
+      hint = 'Writes resume when read-only mode ends.';
+  end if;
+  if exists (select 1 from liftoff_cluster.read_only_state where enabled) then
+    raise exception using errcode = '${READ_ONLY_SQLSTATE}',
+      message = ${quoteLiteral(READ_ONLY_MESSAGE)},
+      detail = format('%s on %s was refused.', operation, target),
+      hint = 'Writes resume when read-only mode ends.';
+  end if;
+end
+$check$`;
+
 const guardFunction = `
 create or replace function public.liftoff_read_only_guard() returns trigger
 language plpgsql as $guard$
@@ -30,18 +49,7 @@ begin
       return new;
     end if;
   end if;
-  if not pg_try_advisory_xact_lock_shared(${readOnlyLockKey[0]}, ${readOnlyLockKey[1]}) then
-    raise exception using errcode = '${READ_ONLY_SQLSTATE}',
-      message = ${quoteLiteral(READ_ONLY_MESSAGE)},
-      detail = format('%s on %s was refused.', tg_op, tg_table_name),
-      hint = 'Writes resume when read-only mode ends.';
-  end if;
-  if exists (select 1 from liftoff_cluster.read_only_state where enabled) then
-    raise exception using errcode = '${READ_ONLY_SQLSTATE}',
-      message = ${quoteLiteral(READ_ONLY_MESSAGE)},
-      detail = format('%s on %s was refused.', tg_op, tg_table_name),
-      hint = 'Writes resume when read-only mode ends.';
-  end if;
+  perform public.liftoff_read_only_check(tg_op, tg_table_name);
   if tg_level = 'ROW' then
     return new;
   end if;
@@ -49,9 +57,36 @@ begin
 end
 $guard$`;
 
+/**
+ * For tables where only some rows may change while frozen: argument 0 names
+ * the key column, the rest are the keys that pass. An insert needs its new
+ * key listed, a delete its old one, an update both (a listed key cannot be
+ * renamed into a guarded one, nor the reverse).
+ */
+const rowGuardFunction = `
+create or replace function public.liftoff_read_only_guard_rows() returns trigger
+language plpgsql as $guard$
+declare
+  listed text[] := tg_argv[1:tg_nargs - 1];
+begin
+  if (tg_op = 'DELETE' or (to_jsonb(new) ->> tg_argv[0]) = any(listed))
+     and (tg_op = 'INSERT' or (to_jsonb(old) ->> tg_argv[0]) = any(listed)) then
+    if tg_op = 'DELETE' then
+      return old;
+    end if;
+    return new;
+  end if;
+  perform public.liftoff_read_only_check(tg_op, tg_table_name);
+  if tg_op = 'DELETE' then
+    return old;
+  end if;
+  return new;
+end
+$guard$`;
+
 /** The statements that (re)install the guard on every app table; idempotent. */
 export function readOnlyGuardStatements(): string[] {
-  const statements = [guardFunction];
+  const statements = [checkFunction, guardFunction, rowGuardFunction];
   for (const { table, exemption } of readOnlyGuardPlan()) {
     const t = quoteIdent(table);
     const statementTrigger = `create or replace trigger liftoff_read_only_guard before insert or update or delete or truncate on ${t} for each statement execute function public.liftoff_read_only_guard()`;
@@ -60,6 +95,12 @@ export function readOnlyGuardStatements(): string[] {
       statements.push(statementTrigger, dropRowTrigger);
     } else if (exemption.kind === "table") {
       statements.push(`drop trigger if exists liftoff_read_only_guard on ${t}`, dropRowTrigger);
+    } else if (exemption.kind === "rows") {
+      const args = [exemption.column, ...exemption.keys].map(quoteLiteral).join(", ");
+      statements.push(
+        `create or replace trigger liftoff_read_only_guard before truncate on ${t} for each statement execute function public.liftoff_read_only_guard()`,
+        `create or replace trigger liftoff_read_only_guard_row before insert or update or delete on ${t} for each row execute function public.liftoff_read_only_guard_rows(${args})`,
+      );
     } else {
       const args = exemption.columns.map(quoteLiteral).join(", ");
       statements.push(

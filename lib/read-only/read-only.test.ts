@@ -18,6 +18,8 @@ import {
   viewLog,
 } from "@/db/schema";
 import { pgErrorCode } from "@/lib/errors";
+import { instanceId } from "@/lib/settings";
+import { settingsWrittenWhileFrozen } from "@/lib/settings/instance-only";
 import { describeEachEngine } from "@/lib/testing/engines";
 import { insertUser } from "@/lib/testing/fixtures";
 import {
@@ -50,11 +52,6 @@ const exemptWrites: Record<string, (db: Database, userId: number) => Promise<unk
     db.insert(loginHistory).values({ userId, email: "x@example.test", success: true }),
   audit_log: (db, userId) => db.insert(auditLog).values({ actorId: userId, action: "test.write" }),
   view_log: (db, userId) => db.insert(viewLog).values({ userId, model: "card", modelId: 1 }),
-  settings: (db) =>
-    db
-      .insert(settings)
-      .values({ key: "test.read_only", value: "1" })
-      .onConflictDoUpdate({ target: settings.key, set: { value: "2" } }),
   cloud_migration: async (db) => {
     await db.update(cloudMigration).set({ state: "cancelled" });
     await db.insert(cloudMigration).values({ state: "init" });
@@ -153,6 +150,37 @@ describeEachEngine("read-only mode", (database, engine) => {
     await refused(() => db.insert(collections).values({ name: "new" }));
     await refused(() => db.delete(cards).where(eq(cards.id, card!.id)));
     expect((await readOnlyStatus(db)).enabled).toBe(true);
+  });
+
+  it("lets only the settings the instance writes itself through; an admin's edit is refused", async () => {
+    const { db } = database();
+    await db.insert(settings).values({ key: "ui.theme", value: "light" });
+    await enableReadOnly(database(), { reason: "test", source: "test" });
+    // What the instance must write while frozen (lib/settings/instance-only.ts).
+    // Twice: the first writes insert, the second update.
+    for (const key of [...settingsWrittenWhileFrozen, ...settingsWrittenWhileFrozen]) {
+      await db
+        .insert(settings)
+        .values({ key, value: "made while frozen", secret: true })
+        .onConflictDoUpdate({ target: settings.key, set: { value: "again" } });
+    }
+    expect(await instanceId(db)).toBe("again");
+    await db.delete(settings).where(eq(settings.key, settingsWrittenWhileFrozen[0]!));
+    // Everything else, as for any guarded table.
+    await refused(() =>
+      db.update(settings).set({ value: "dark" }).where(eq(settings.key, "ui.theme")),
+    );
+    await refused(() => db.insert(settings).values({ key: "ui.new", value: "x" }));
+    await refused(() => db.delete(settings).where(eq(settings.key, "ui.theme")));
+    await refused(() =>
+      db.update(settings).set({ key: "instance.id" }).where(eq(settings.key, "ui.theme")),
+    );
+    await refused(() =>
+      db.update(settings).set({ key: "ui.renamed" }).where(eq(settings.key, "instance.id")),
+    );
+    await refused(() => db.execute(sql`truncate settings`));
+    await disableReadOnly(database());
+    await db.update(settings).set({ value: "dark" }).where(eq(settings.key, "ui.theme"));
   });
 
   if (engine !== "postgres") return;

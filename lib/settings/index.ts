@@ -5,7 +5,7 @@ import { rowsOf } from "@/db/rows";
 import { settings } from "@/db/schema";
 import { assertAdmin, type Actor } from "@/lib/auth/actor";
 import { decryptSecret, isEncrypted, sealSecret, type SecretKey } from "@/lib/secrets/cipher";
-import { instanceOnlySettings, SESSION_SECRET_SETTING } from "./instance-only";
+import { INSTANCE_ID_SETTING, instanceOnlySettings, SESSION_SECRET_SETTING } from "./instance-only";
 
 export { instanceOnlySettings } from "./instance-only";
 
@@ -96,18 +96,16 @@ export async function sessionSigningSecret(db: Database, secretKey: SecretKey | 
   return (await readSetting(db, SESSION_SECRET_SETTING, secretKey)) ?? fresh;
 }
 
-const INSTANCE_ID_KEY = "instance.id";
-
 /** This instance's id: made once, kept in settings, carried by dumps and migrations. */
 export async function instanceId(db: Database): Promise<string> {
   await db
     .insert(settings)
-    .values({ key: INSTANCE_ID_KEY, value: crypto.randomUUID(), secret: false })
+    .values({ key: INSTANCE_ID_SETTING, value: crypto.randomUUID(), secret: false })
     .onConflictDoNothing();
   const [row] = await db
     .select({ value: settings.value })
     .from(settings)
-    .where(eq(settings.key, INSTANCE_ID_KEY));
+    .where(eq(settings.key, INSTANCE_ID_SETTING));
   if (!row) throw new Error("instance id missing after insert");
   return row.value;
 }

@@ -8,3 +8,21 @@
 export const SESSION_SECRET_SETTING = "auth.session_secret";
 
 export const instanceOnlySettings: readonly string[] = [SESSION_SECRET_SETTING];
+
+/** This instance's id, made on first use (see `instanceId`). */
+export const INSTANCE_ID_SETTING = "instance.id";
+
+/**
+ * The settings the instance itself writes, possibly while read-only mode is
+ * on; the only ones read-only mode lets through (lib/read-only/tables.ts).
+ * - the session secret: a node that starts, or a copy restored, while frozen
+ *   makes its own on the first request, or nobody can sign in;
+ * - the instance id: made on first use, and the migration's dump (frozen)
+ *   asks for it.
+ * Anything an admin edits is refused like any other write, since it would not
+ * reach the cloud copy.
+ */
+export const settingsWrittenWhileFrozen: readonly string[] = [
+  SESSION_SECRET_SETTING,
+  INSTANCE_ID_SETTING,
+];
