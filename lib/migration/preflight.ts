@@ -68,10 +68,16 @@ function storeCheck(context: MigrationContext) {
       schemaMigrationId: schemaMigrationId(),
       instanceId: await instanceId(context.handle.db),
     });
+    if (verdict.accepts && !verdict.sealingKeyId) {
+      return {
+        status: "fail",
+        detail: `${context.storeUrl} publishes no sealing key, so the archive's secrets could not be sealed for it. Upgrade the cloud store.`,
+      };
+    }
     return verdict.accepts
       ? {
           status: "pass",
-          detail: `${context.storeUrl} accepts Liftoff ${appVersion} (${schemaMigrationId()}).`,
+          detail: `${context.storeUrl} accepts Liftoff ${appVersion} (${schemaMigrationId()}); secrets are sealed for its key ${verdict.sealingKeyId}.`,
         }
       : {
           status: "fail",

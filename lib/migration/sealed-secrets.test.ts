@@ -13,6 +13,7 @@ import { instanceId } from "@/lib/settings";
 import { describeEachEngine } from "@/lib/testing/engines";
 import { insertUser } from "@/lib/testing/fixtures";
 import { startMigration } from "./control";
+import { runPreflight } from "./preflight";
 import { startMigrationRig, watchMigration, type MigrationRig } from "./testing/rig";
 
 const plantedSetting = "planted-smtp-secret-5d1e";
@@ -38,6 +39,13 @@ describeEachEngine("a migration seals secrets for the store", (database, engine)
   });
   afterAll(async () => {
     await rig?.close();
+  });
+
+  it("the preflight names the store key the secrets will be sealed for", async () => {
+    const checks = await runPreflight(rig.context);
+    const store = checks.find((c) => c.id === "store");
+    expect(store, JSON.stringify(checks)).toMatchObject({ status: "pass" });
+    expect(store!.detail).toContain(`sealed for its key ${rig.store.ctx.keys.sealing.keyId}`);
   });
 
   it("uploads no secret in plaintext; the cloud copy keeps them under the store's cloud-copy key", async () => {

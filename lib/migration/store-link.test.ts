@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newSealingPrivateKey, sealingKeyPair } from "@/lib/secrets/sealed-box";
 import { serveFetchHandler, type Served } from "@/lib/store/testing/serve";
-import { createStoreMigration } from "./store-link";
+import { checkStore, createStoreMigration } from "./store-link";
 
 const store = sealingKeyPair(newSealingPrivateKey());
 const version = { appVersion: "0.1.0", schemaMigrationId: "0000_init", instanceId: "i" };
@@ -11,9 +11,14 @@ describe("the store's sealing key as the instance reads it", () => {
   // What the fake store answers to create: the test sets it.
   let sealingKey: unknown;
   beforeAll(async () => {
-    served = await serveFetchHandler(() =>
+    served = await serveFetchHandler((request) =>
       Promise.resolve(
-        Response.json({ external_id: "m1", token: "t", sealing_key: sealingKey }, { status: 201 }),
+        new URL(request.url).pathname.endsWith("/health")
+          ? Response.json({ accepts: true, reason: null, sealing_key: sealingKey })
+          : Response.json(
+              { external_id: "m1", token: "t", sealing_key: sealingKey },
+              { status: 201 },
+            ),
       ),
     );
   });
@@ -26,6 +31,13 @@ describe("the store's sealing key as the instance reads it", () => {
       token: "t",
       sealingPublicKey: store.publicKey,
     });
+  });
+
+  it("names the key in the health answer, for the preflight; none from an older store", async () => {
+    sealingKey = { id: store.keyId, public_key: store.publicKey };
+    expect((await checkStore(served.url, version)).sealingKeyId).toBe(store.keyId);
+    sealingKey = undefined;
+    expect((await checkStore(served.url, version)).sealingKeyId).toBeNull();
   });
 
   it("refuses a store that publishes none, a garbled key, or an id that is not the key's", async () => {

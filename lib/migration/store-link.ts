@@ -25,6 +25,8 @@ const created = z.object({
 const health = z.object({
   accepts: z.boolean(),
   reason: z.string().nullable().optional(),
+  // Absent from a store too old to open sealed secrets: the preflight says so.
+  sealing_key: sealingKey.optional(),
 });
 
 export interface InstanceVersion {
@@ -108,7 +110,7 @@ export async function createStoreMigration(
 export async function checkStore(
   storeUrl: string,
   version: InstanceVersion,
-): Promise<{ accepts: boolean; reason: string | null }> {
+): Promise<{ accepts: boolean; reason: string | null; sealingKeyId: string | null }> {
   const query = new URLSearchParams({
     app_version: version.appVersion,
     schema_migration_id: version.schemaMigrationId,
@@ -123,5 +125,9 @@ export async function checkStore(
   }
   if (!response.ok) throw await refusal(response);
   const parsed = health.parse(await response.json());
-  return { accepts: parsed.accepts, reason: parsed.reason ?? null };
+  return {
+    accepts: parsed.accepts,
+    reason: parsed.reason ?? null,
+    sealingKeyId: parsed.sealing_key?.id ?? null,
+  };
 }
