@@ -1,9 +1,11 @@
 /**
  * The passphrase that seals (dump) or opens (load, verify) an archive's
  * secrets: LIFTOFF_ARCHIVE_PASSPHRASE, or typed at a terminal without echo.
- * Never an argument: those show in `ps` and shell history.
+ * Never an argument: those show in `ps` and shell history. Likewise the
+ * store's sealing key, for an archive a migration sealed for the store.
  */
 import { checkPassphrase } from "@/lib/secrets/passphrase";
+import { sealingKeyPair, type SealingKeyPair } from "@/lib/secrets/sealed-box";
 import { usage } from "./dump-cli";
 
 export const passphraseEnv = "LIFTOFF_ARCHIVE_PASSPHRASE";
@@ -65,4 +67,21 @@ export async function passphraseOption(asked: boolean, help: string): Promise<st
     usage(help, (error as Error).message);
   }
   usage(help, `No terminal to ask for the passphrase at: set ${passphraseEnv}.`);
+}
+
+export const sealingKeyEnv = "LIFTOFF_STORE_SEALING_KEY";
+
+/**
+ * For load and verify: the store's key pair from LIFTOFF_STORE_SEALING_KEY,
+ * which opens an archive a migration sealed for that store; otherwise none
+ * (such an archive is then refused, saying so).
+ */
+export function sealingKeyOption(help: string): SealingKeyPair | undefined {
+  const value = process.env[sealingKeyEnv];
+  if (!value) return undefined;
+  try {
+    return sealingKeyPair(value);
+  } catch (error) {
+    usage(help, `${sealingKeyEnv}: ${(error as Error).message}`);
+  }
 }

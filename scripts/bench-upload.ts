@@ -14,6 +14,7 @@ import { handleStoreRequest, type StoreContext } from "@/lib/store";
 import { startLocalS3, localS3Credentials } from "@/lib/store/local-s3";
 import { ObjectStorage } from "@/lib/store/object-storage";
 import { restorableVersions } from "@/lib/store/restorable";
+import { loadStoreKeys } from "@/lib/store/sealing-key";
 import { pgliteTargets } from "@/lib/store/targets";
 import { serveFetchHandler } from "@/lib/store/testing/serve";
 import { seededRandom, startFaultProxy, type Fault } from "@/lib/upload/testing/fault-proxy";
@@ -56,6 +57,7 @@ function store(publicEndpoint?: string): StoreContext {
     restorer: () => Promise.resolve({ tables: {} }),
     targets: pgliteTargets(path.join(tmp, "cloud")),
     versions: restorableVersions(),
+    keys: loadStoreKeys({ dir: path.join(tmp, "store-keys") }),
     workDir: path.join(tmp, "work"),
     tokenTtlMs: 3600_000,
     urlTtlSeconds: 3600,

@@ -6,7 +6,9 @@
  * pg_restore -j does, undoing its work if it fails. Exit codes: 0 loaded,
  * 1 failed, 2 usage, 3 archive refused, 4 target database not empty.
  * Secrets sealed with a passphrase are opened with it (LIFTOFF_ARCHIVE_PASSPHRASE,
- * or asked with --passphrase) and stored as this instance stores them.
+ * or asked with --passphrase) and stored as this instance stores them; so are
+ * secrets a migration sealed for a store, given that store's private key
+ * (LIFTOFF_STORE_SEALING_KEY), and such an archive is refused without it.
  */
 import fs from "node:fs";
 import { parseArgs } from "node:util";
@@ -14,11 +16,17 @@ import { appDatabaseOptions, openDatabase } from "@/db/client";
 import { loadDumpArchive } from "@/lib/dump/load";
 import { keyFingerprints } from "@/lib/dump/secrets";
 import { instanceSecretKey } from "@/lib/secrets/key";
-import { passphraseEnv, passphraseOption } from "./archive-passphrase";
+import {
+  passphraseEnv,
+  passphraseOption,
+  sealingKeyEnv,
+  sealingKeyOption,
+} from "./archive-passphrase";
 import { fail, percent, progressLine, usage } from "./dump-cli";
 
 const help = `Usage: npm run load -- FILE [--database-url postgres://...] [--jobs N] [--passphrase]
-  --passphrase  ask for the archive's passphrase (or set ${passphraseEnv})`;
+  --passphrase  ask for the archive's passphrase (or set ${passphraseEnv})
+  ${sealingKeyEnv}  the store's private key, for an archive a migration sealed for the store`;
 let parsed;
 try {
   parsed = parseArgs({
@@ -45,6 +53,7 @@ if (!Number.isInteger(jobs) || jobs < 1 || jobs > 16)
   usage(help, "--jobs must be a whole number from 1 to 16.");
 
 const passphrase = await passphraseOption(parsed.values.passphrase, help);
+const sealingKey = sealingKeyOption(help);
 
 const options = url
   ? { databaseUrl: url, maxConnections: jobs }
@@ -61,6 +70,7 @@ try {
     const report = await loadDumpArchive(handle, file, {
       jobs,
       passphrase,
+      sealingKey,
       instanceKey: key,
       onProgress: (p) =>
         progress.update(
@@ -78,9 +88,10 @@ try {
     if (report.migrationsApplied.length)
       console.log(`Then applied newer migrations: ${report.migrationsApplied.join(", ")}`);
     const expected = manifest.secrets.keyFingerprint;
-    if (manifest.secrets.mode === "passphrase") {
+    if (manifest.secrets.mode === "passphrase" || manifest.secrets.mode === "store-key") {
+      const opener = manifest.secrets.mode === "passphrase" ? "the passphrase" : "the store's key";
       console.log(
-        `Opened ${manifest.secrets.count} secrets with the passphrase and stored them ${key ? "encrypted with this instance's key" : "in plaintext (LIFTOFF_ENCRYPTION_KEY is not set)"}.`,
+        `Opened ${manifest.secrets.count} secrets with ${opener} and stored them ${key ? "encrypted with this instance's key" : "in plaintext (LIFTOFF_ENCRYPTION_KEY is not set)"}.`,
       );
     } else if (
       manifest.secrets.encrypted > 0 &&

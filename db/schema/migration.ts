@@ -31,6 +31,11 @@ export const cloudMigration = pgTable(
     /** The store this migration talks to, and its migration token (sealed like any secret). */
     storeUrl: text("store_url"),
     storeToken: text("store_token"),
+    /**
+     * The store's public sealing key (base64), as it published it at create:
+     * the archive's secrets are sealed for it, a resumed run included.
+     */
+    storeSealingKey: text("store_sealing_key"),
     /** The node running it; another node takes over only when this one is gone. */
     ownerNode: text("owner_node"),
     archivePath: text("archive_path"),

@@ -26,6 +26,20 @@ const envSchema = z.object({
     .url()
     .transform((u) => u.replace(/\/+$/, ""))
     .optional(),
+  /**
+   * The store's X25519 private key (base64 of its raw 32 bytes): instances
+   * seal migration archives' secrets for its public key. Unset: made once
+   * and kept in <data dir>/store-keys/ (see lib/store/sealing-key.ts).
+   */
+  LIFTOFF_STORE_SEALING_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{43}=$/, "LIFTOFF_STORE_SEALING_KEY must be 32 bytes in base64")
+    .optional(),
+  /** How the store's cloud copies keep secrets: LIFTOFF_ENCRYPTION_KEY's forms; unset, made once like the sealing key. */
+  LIFTOFF_STORE_ENCRYPTION_KEY: z
+    .string()
+    .min(16, "LIFTOFF_STORE_ENCRYPTION_KEY must be at least 16 characters")
+    .optional(),
   LIFTOFF_S3_ENDPOINT: z.url().optional(),
   /** Where instances reach the storage, when it differs from the store's own view. */
   LIFTOFF_S3_PUBLIC_ENDPOINT: z.url().optional(),

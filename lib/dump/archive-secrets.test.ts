@@ -4,6 +4,7 @@ import { sql } from "drizzle-orm";
 import { beforeAll, expect, it } from "vitest";
 import { dataSources, settings } from "@/db/schema";
 import { decryptSecret, deriveSecretKey, isEncrypted } from "@/lib/secrets/cipher";
+import { newSealingPrivateKey, sealForStore, sealingKeyPair } from "@/lib/secrets/sealed-box";
 import {
   createTestDatabase,
   describeEachEngine,
@@ -115,6 +116,46 @@ describeEachEngine("secrets in an archive", (database, engine) => {
       expect(decryptSecret(loaded.setting, targetKey)).toBe(plantedSetting);
     } finally {
       await keyed.drop();
+    }
+  }, 180_000);
+
+  it("seals them for the store's public key: absent from the archive, opened only with its private key", async () => {
+    const store = sealingKeyPair(newSealingPrivateKey());
+    const file = path.join(dir, `${engine}-store.tar`);
+    const storeSeal = sealForStore(store.publicKey);
+    const result = await dumpToFile(database(), file, {
+      secrets: { mode: "store", instanceKey: null, storeSeal },
+    });
+    const text = await readableText(file);
+    expect(text).not.toContain(plantedPassword);
+    expect(text).not.toContain(plantedSetting);
+    expect(result.manifest.secrets).toMatchObject({
+      mode: "store-key",
+      count: 2,
+      encrypted: 2,
+      sealedFor: { keyId: store.keyId, ephemeralPublicKey: storeSeal.sealedFor.ephemeralPublicKey },
+    });
+    await verifyDumpArchive(file);
+
+    const target = await createTestDatabase(engine, { migrate: false });
+    try {
+      // Without the store's key, or with another store's, nothing is written.
+      await expect(loadDumpArchive(target, file)).rejects.toMatchObject({
+        code: "sealing_key_required",
+      });
+      const otherStore = sealingKeyPair(newSealingPrivateKey());
+      await expect(loadDumpArchive(target, file, { sealingKey: otherStore })).rejects.toThrow(
+        /sealed for the store key .* not for this store's/,
+      );
+      expect(await publicTables(target)).toBe(0);
+
+      await loadDumpArchive(target, file, { sealingKey: store, instanceKey: targetKey, jobs: 2 });
+      const loaded = await loadedSecrets(target);
+      expect(isEncrypted(loaded.password)).toBe(true);
+      expect(decryptSecret(loaded.password, targetKey)).toBe(plantedPassword);
+      expect(decryptSecret(loaded.setting, targetKey)).toBe(plantedSetting);
+    } finally {
+      await target.drop();
     }
   }, 180_000);
 

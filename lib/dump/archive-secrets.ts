@@ -2,23 +2,33 @@ import { getTableConfig } from "drizzle-orm/pg-core";
 import { dataSources, settings } from "@/db/schema";
 import { decryptSecret, sealSecret, SecretKeyError, type SecretKey } from "@/lib/secrets/cipher";
 import { deriveScryptKey } from "@/lib/secrets/passphrase";
+import { openArchiveSeal, type SealingKeyPair } from "@/lib/secrets/sealed-box";
 import { ArchiveRefusal } from "./errors";
 import type { LoadTarget } from "./load-target";
 import type { DumpManifest } from "./manifest";
 import { keyFingerprint } from "./secrets";
 import { qualified, quoteLiteral } from "./tables";
 
+/** What may open an archive's secrets: a passphrase, or the store's sealing key pair. */
+export interface ArchiveOpeners {
+  passphrase?: string;
+  sealingKey?: SealingKeyPair;
+}
+
 /**
- * The key that opens a passphrase archive's secrets, checked against the
- * manifest's fingerprint before anything is loaded; null for other archives.
- * (A fingerprint cannot speed up guessing: each guess costs a scrypt.)
+ * The key that opens a passphrase or store-sealed archive's secrets,
+ * checked against the manifest's fingerprint before anything is loaded; null
+ * for other archives. (A fingerprint cannot speed up guessing: each guess
+ * costs a scrypt, and a store key is not guessed.)
  */
 export async function archiveSecretsKey(
   manifest: DumpManifest,
-  passphrase: string | undefined,
+  openers: ArchiveOpeners,
 ): Promise<SecretKey | null> {
   const { secrets } = manifest;
+  if (secrets.mode === "store-key") return storeSealedKey(secrets, openers.sealingKey);
   if (secrets.mode !== "passphrase") return null;
+  const { passphrase } = openers;
   if (!secrets.kdf || !secrets.keyFingerprint) {
     throw new ArchiveRefusal("malformed", "The manifest has no key derivation for its passphrase.");
   }
@@ -39,6 +49,42 @@ export async function archiveSecretsKey(
   return key;
 }
 
+function storeSealedKey(
+  secrets: DumpManifest["secrets"],
+  sealingKey: SealingKeyPair | undefined,
+): SecretKey {
+  const { sealedFor, keyFingerprint: expected } = secrets;
+  if (!sealedFor || !expected) {
+    throw new ArchiveRefusal("malformed", "The manifest does not say which store key sealed it.");
+  }
+  if (!sealingKey) {
+    throw new ArchiveRefusal(
+      "sealing_key_required",
+      `The archive's secrets are sealed for a cloud store's key (${sealedFor.keyId}): only that store opens them. Load it there, or set LIFTOFF_STORE_SEALING_KEY to that store's private key.`,
+    );
+  }
+  if (sealedFor.keyId !== sealingKey.keyId) {
+    throw new ArchiveRefusal(
+      "wrong_sealing_key",
+      `The archive's secrets are sealed for the store key ${sealedFor.keyId}, not for this store's (${sealingKey.keyId}).`,
+    );
+  }
+  let key: SecretKey;
+  try {
+    key = openArchiveSeal(sealingKey, sealedFor);
+  } catch (error) {
+    if (error instanceof SecretKeyError) throw new ArchiveRefusal("malformed", error.message);
+    throw error;
+  }
+  if (keyFingerprint(key) !== expected) {
+    throw new ArchiveRefusal(
+      "wrong_sealing_key",
+      "The store's key does not open the archive's secrets: it was altered, or sealed for another key.",
+    );
+  }
+  return key;
+}
+
 const wrongPassphrase = () =>
   new ArchiveRefusal("wrong_passphrase", "That is not the passphrase the archive was sealed with.");
 
@@ -54,7 +100,8 @@ const dataSourcesTable = qualified(getTableConfig(dataSources).name);
 
 /**
  * Inside the load's transaction: opens every loaded secret with the
- * archive's key and stores it as this instance stores secrets. Runs at the
+ * archive's key and stores it as this instance (or the store's cloud copy)
+ * stores secrets. Runs at the
  * archive's schema, before newer migrations, so it names the columns the
  * archive has.
  */

@@ -10,7 +10,9 @@ export type RefusalCode =
   | "schema_mismatch"
   | "target_not_empty"
   | "passphrase_required"
-  | "wrong_passphrase";
+  | "wrong_passphrase"
+  | "sealing_key_required"
+  | "wrong_sealing_key";
 
 /**
  * Why an archive was not loaded. Every refusal happens before the target is

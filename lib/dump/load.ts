@@ -1,6 +1,7 @@
 import type postgres from "postgres";
 import type { DatabaseHandle } from "@/db/client";
 import type { SecretKey } from "@/lib/secrets/cipher";
+import type { SealingKeyPair } from "@/lib/secrets/sealed-box";
 import { archiveSecretsKey } from "./archive-secrets";
 import { SequentialCopies } from "./load-file";
 import { withoutKeysAndIndexes } from "./load-keys";
@@ -41,9 +42,12 @@ export interface LoadOptions {
   jobs?: number;
   /** Opens an archive whose secrets are sealed with a passphrase (see archive-secrets.ts). */
   passphrase?: string;
+  /** The store's: opens an archive whose secrets are sealed for its public key. */
+  sealingKey?: SealingKeyPair;
   /**
-   * How the loading instance stores secrets: a passphrase archive's secrets
-   * are re-sealed with this key, or stored in plaintext when it is null.
+   * How the loading instance stores secrets: a passphrase or store-sealed
+   * archive's secrets are re-sealed with this key, or stored in plaintext
+   * when it is null.
    */
   instanceKey?: SecretKey | null;
 }
@@ -69,8 +73,8 @@ export async function loadDumpArchive(
     options.verified ??
     (tail ? readManifest(tail, codeMigrations()) : await verifyDumpArchive(source));
   const { manifest } = verified;
-  // A missing or wrong passphrase is refused before anything is written.
-  const archiveKey = await archiveSecretsKey(manifest, options.passphrase);
+  // A missing or wrong passphrase or store key is refused before anything is written.
+  const archiveKey = await archiveSecretsKey(manifest, options);
   const plan: LoadPlan = {
     verified,
     tail,

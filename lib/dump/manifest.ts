@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { scryptParamsSchema } from "@/lib/secrets/passphrase";
+import { sealedBoxScheme } from "@/lib/secrets/sealed-box";
 
 export const DUMP_FORMAT = "liftoff-dump";
 export const DUMP_FORMAT_VERSION = 1;
@@ -59,16 +60,26 @@ export const manifestSchema = z.object({
   secrets: z.object({
     /**
      * instance-key: as the instance stores them (encrypted with its key when
-     * it has one); plaintext: decrypted on request; recipient-key: encrypted
-     * for a key the caller supplied (the cloud's); passphrase: encrypted with
-     * a key derived from a passphrase the admin chose (see `kdf`).
+     * it has one); plaintext: decrypted on request; passphrase: encrypted with
+     * a key derived from a passphrase the admin chose (see `kdf`); store-key:
+     * sealed for the cloud store's public key (see `sealedFor`).
+     * recipient-key (a key the caller supplied) is no longer written; older
+     * archives may carry it.
      */
-    mode: z.enum(["instance-key", "plaintext", "recipient-key", "passphrase"]),
+    mode: z.enum(["instance-key", "plaintext", "recipient-key", "passphrase", "store-key"]),
     keyFingerprint: z.string().nullable(),
     count,
     encrypted: count,
     /** passphrase: how its key is derived (scrypt, the salt); the passphrase itself never is here. */
     kdf: scryptParamsSchema.optional(),
+    /** store-key: which store key, and the archive's ephemeral public key (never a private one). */
+    sealedFor: z
+      .object({
+        scheme: z.literal(sealedBoxScheme),
+        keyId: z.string().regex(/^[0-9a-f]{16}$/),
+        ephemeralPublicKey: z.string().regex(/^[A-Za-z0-9+/]{43}=$/),
+      })
+      .optional(),
   }),
   tables: z.array(table),
   excludedTables: z.array(z.object({ name: z.string(), reason: z.string() })),

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Engine } from "@/db/client";
 import { auditLog, collections, dataSources, settings, users } from "@/db/schema";
 import { deriveSecretKey, decryptSecret, encryptSecret } from "@/lib/secrets/cipher";
+import { newSealingPrivateKey, sealForStore, sealingKeyPair } from "@/lib/secrets/sealed-box";
 import {
   createTestDatabase,
   resetDatabase,
@@ -127,12 +128,15 @@ describe.each(engines)("dump contents [%s]", (engine) => {
     await source.drop();
   });
 
-  async function loadedSecrets(options: Parameters<typeof dumpToFile>[2]) {
+  async function loadedSecrets(
+    options: Parameters<typeof dumpToFile>[2],
+    loadOptions: Parameters<typeof loadDumpArchive>[2] = {},
+  ) {
     const file = path.join(dir, `${options?.secrets?.mode}.tar`);
     const result = await dumpToFile(source, file, options);
     const target = await createTestDatabase(engine, { migrate: false });
     try {
-      await loadDumpArchive(target, file);
+      await loadDumpArchive(target, file, loadOptions);
       const rows = await target.db.select().from(settings);
       const [warehouse] = await target.db
         .select()
@@ -169,11 +173,16 @@ describe.each(engines)("dump contents [%s]", (engine) => {
     expect(big).toContain("123456789012345678901234567890");
   });
 
-  it("re-encrypts secrets for a recipient key", async () => {
-    const { result, rows, warehouse } = await loadedSecrets({
-      secrets: { mode: "recipient", instanceKey, recipientKey: cloudKey },
+  it("seals secrets for the store's public key; the store reseals them with its cloud-copy key", async () => {
+    const store = sealingKeyPair(newSealingPrivateKey());
+    const { result, rows, warehouse } = await loadedSecrets(
+      { secrets: { mode: "store", instanceKey, storeSeal: sealForStore(store.publicKey) } },
+      { sealingKey: store, instanceKey: cloudKey },
+    );
+    expect(result.manifest.secrets).toMatchObject({
+      mode: "store-key",
+      sealedFor: { keyId: store.keyId },
     });
-    expect(result.manifest.secrets.mode).toBe("recipient-key");
     const smtp = rows.find((r) => r.key === "smtp.password")!.value;
     expect(decryptSecret(smtp, cloudKey)).toBe("hunter2");
     expect(() => decryptSecret(smtp, instanceKey)).toThrow();

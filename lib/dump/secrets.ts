@@ -8,6 +8,7 @@ import {
   type SecretKey,
   SecretKeyError,
 } from "@/lib/secrets/cipher";
+import type { ArchiveSeal } from "@/lib/secrets/sealed-box";
 import { deriveScryptKey, newScryptParams, type ScryptParams } from "@/lib/secrets/passphrase";
 import type { TextQuery } from "./catalog";
 import { exportableRows } from "./instance-only";
@@ -21,10 +22,11 @@ import type { DumpManifest } from "./manifest";
  * plaintext: decrypted, only on explicit request;
  * passphrase: decrypted and sealed with `passphraseKey` (scrypt of a
  * passphrase the admin chose; its salt goes in the manifest);
- * recipient: decrypted and re-encrypted for `recipientKey` (the cloud's), so
- * the archive never holds them in clear.
+ * store: decrypted and sealed for the cloud store's public key (`storeSeal`,
+ * see lib/secrets/sealed-box.ts), so neither the object in storage nor a
+ * leaked URL reveals them: what a migration sends.
  */
-export type SecretMode = "keep" | "plaintext" | "passphrase" | "recipient";
+export type SecretMode = "keep" | "plaintext" | "passphrase" | "store";
 
 export interface PassphraseKey {
   key: SecretKey;
@@ -34,7 +36,7 @@ export interface PassphraseKey {
 export interface SecretOptions {
   mode: SecretMode;
   instanceKey: SecretKey | null;
-  recipientKey?: SecretKey;
+  storeSeal?: ArchiveSeal;
   passphraseKey?: PassphraseKey;
 }
 
@@ -119,12 +121,17 @@ function sealerFor(options: SecretOptions): ((stored: string) => string) | null 
     case "plaintext":
       return (stored) => decryptSecret(stored, instanceKey);
     case "passphrase":
-    case "recipient": {
-      const key = options.mode === "passphrase" ? options.passphraseKey?.key : options.recipientKey;
-      if (!key) throw new SecretKeyError(`A ${options.mode} key is required.`);
+    case "store": {
+      const key = sealingKeyOf(options);
       return (stored) => encryptSecret(decryptSecret(stored, instanceKey), key);
     }
   }
+}
+
+function sealingKeyOf(options: SecretOptions): SecretKey {
+  const key = options.mode === "passphrase" ? options.passphraseKey?.key : options.storeSeal?.key;
+  if (!key) throw new SecretKeyError(`A ${options.mode} key is required.`);
+  return key;
 }
 
 /** Counts the secrets in the snapshot, for the manifest. */
@@ -149,20 +156,21 @@ export async function secretSummary(
     }
     return { mode: "plaintext", keyFingerprint: null, count: total, encrypted: 0 };
   }
-  if (options.mode === "recipient" || options.mode === "passphrase") {
-    const key = options.mode === "passphrase" ? options.passphraseKey?.key : options.recipientKey;
-    if (!key) throw new SecretKeyError(`A ${options.mode} key is required.`);
+  if (options.mode === "store" || options.mode === "passphrase") {
+    const key = sealingKeyOf(options);
     if (encrypted > 0 && !options.instanceKey) {
       throw new SecretKeyError(
         "The database holds encrypted secrets but LIFTOFF_ENCRYPTION_KEY is not set: they cannot be re-encrypted.",
       );
     }
     return {
-      mode: options.mode === "passphrase" ? "passphrase" : "recipient-key",
+      mode: options.mode === "passphrase" ? "passphrase" : "store-key",
       keyFingerprint: keyFingerprint(key),
       count: total,
       encrypted: total,
-      ...(options.mode === "passphrase" ? { kdf: options.passphraseKey!.kdf } : {}),
+      ...(options.mode === "passphrase"
+        ? { kdf: options.passphraseKey!.kdf }
+        : { sealedFor: options.storeSeal!.sealedFor }),
     };
   }
   return {

@@ -43,6 +43,7 @@ export async function startMigration(context: MigrationContext, actor: Actor): P
     await updateMigration(db, row.id, "init", {
       externalId: link.externalId,
       storeToken: sealSecret(link.token, context.secretKey),
+      storeSealingKey: link.sealingPublicKey,
     });
   } catch (error) {
     const message = publicFailureMessage(error, "Starting the migration");

@@ -68,10 +68,16 @@ function storeCheck(context: MigrationContext) {
       schemaMigrationId: schemaMigrationId(),
       instanceId: await instanceId(context.handle.db),
     });
+    if (verdict.accepts && !verdict.sealingKeyId) {
+      return {
+        status: "fail",
+        detail: `${context.storeUrl} publishes no sealing key, so the archive's secrets could not be sealed for it. Upgrade the cloud store.`,
+      };
+    }
     return verdict.accepts
       ? {
           status: "pass",
-          detail: `${context.storeUrl} accepts Liftoff ${appVersion} (${schemaMigrationId()}).`,
+          detail: `${context.storeUrl} accepts Liftoff ${appVersion} (${schemaMigrationId()}); secrets are sealed for its key ${verdict.sealingKeyId}.`,
         }
       : {
           status: "fail",
@@ -170,14 +176,14 @@ function secretsCheck(context: MigrationContext) {
     if (secrets.plaintextInArchive > 0) {
       return {
         status: "warn",
-        detail: `${secrets.plaintextInArchive} secret(s) are stored in plaintext and travel so in the archive. Set LIFTOFF_ENCRYPTION_KEY and run npm run rotate-key to encrypt them.`,
+        detail: `${secrets.plaintextInArchive} secret(s) are stored in plaintext on this instance (the archive seals them for the cloud store). Set LIFTOFF_ENCRYPTION_KEY and run npm run rotate-key to encrypt them here too.`,
       };
     }
     return {
       status: "pass",
       detail: context.secretKey
         ? `${secrets.encrypted} encrypted secret(s), key present.`
-        : "No secret would leave in plaintext (LIFTOFF_ENCRYPTION_KEY is not set).",
+        : "No secret is stored in plaintext here (LIFTOFF_ENCRYPTION_KEY is not set); the archive seals secrets for the cloud store.",
     };
   });
 }

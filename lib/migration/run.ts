@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import type { SecretOptions } from "@/lib/dump/secrets";
 import { writeDumpArchive } from "@/lib/dump/write";
 import { channels, listen } from "@/lib/cluster/notify";
 import { AppError, publicFailureMessage } from "@/lib/errors";
@@ -7,6 +8,7 @@ import { log } from "@/lib/log";
 import { enableReadOnly } from "@/lib/read-only";
 import { pauseScheduler } from "@/lib/scheduler";
 import { decryptSecret } from "@/lib/secrets/cipher";
+import { sealForStore } from "@/lib/secrets/sealed-box";
 import { instanceId } from "@/lib/settings";
 import {
   isStateConflict,
@@ -162,6 +164,7 @@ async function dump(
   out.on("error", () => {});
   const result = await writeDumpArchive(context.handle, out, {
     sourceInstanceId: await instanceId(db),
+    secrets: sealedForStore(context, await getMigration(db, id)),
     // Read-only mode is on since setup: reads go on being served meanwhile.
     writesFrozen: true,
     signal,
@@ -187,6 +190,22 @@ async function dump(
   const row = await getMigration(db, id);
   if (!row) throw new MigrationGone("row vanished");
   return row;
+}
+
+/**
+ * The archive's secrets are sealed for the store's public key, never sent as
+ * stored: the instance's own key would not open them in the cloud, and an
+ * instance without a key keeps them in plaintext.
+ */
+function sealedForStore(context: MigrationContext, row: MigrationRow | null): SecretOptions {
+  if (!row?.storeSealingKey) {
+    throw new Error("the migration has no store sealing key to seal the archive's secrets for");
+  }
+  return {
+    mode: "store",
+    instanceKey: context.secretKey,
+    storeSeal: sealForStore(row.storeSealingKey),
+  };
 }
 
 async function upload(

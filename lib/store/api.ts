@@ -128,7 +128,13 @@ async function create(ctx: StoreContext, request: Request): Promise<Response> {
     upload_url: created.upload.url,
     upload_headers: created.upload.headers,
     expires_at: created.upload.expiresAt,
+    sealing_key: publishedSealingKey(ctx),
   });
+}
+
+/** The public half of the store's sealing key: instances seal the archive's secrets for it. */
+function publishedSealingKey(ctx: StoreContext) {
+  return { id: ctx.keys.sealing.keyId, public_key: ctx.keys.sealing.publicKey };
 }
 
 /**
@@ -146,6 +152,7 @@ function health(ctx: StoreContext, url: URL): Response {
     accepts: refusal === null,
     reason: refusal?.message ?? null,
     store_version: ctx.versions.appVersion,
+    sealing_key: publishedSealingKey(ctx),
   });
 }
 

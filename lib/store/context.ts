@@ -2,6 +2,7 @@ import type { Database } from "@/db/client";
 import type { ObjectStorage } from "./object-storage";
 import type { RestorableVersions } from "./restorable";
 import type { ArchiveRestorer } from "./restorer";
+import type { StoreKeys } from "./sealing-key";
 import type { RestoreTargets } from "./targets";
 
 /** Everything the store's use cases need, built once (see from-env.ts) or by a test. */
@@ -11,6 +12,8 @@ export interface StoreContext {
   restorer: ArchiveRestorer;
   targets: RestoreTargets;
   versions: RestorableVersions;
+  /** The sealing key pair instances seal secrets for, and the key cloud copies keep them with. */
+  keys: StoreKeys;
   /** Where archives are staged while they are verified and restored. */
   workDir: string;
   /** How long a migration token stays valid. */

@@ -2,6 +2,7 @@ import { openDatabase } from "@/db/client";
 import { loadDumpArchive } from "@/lib/dump/load";
 import { prepareDatabase } from "@/lib/runtime/database";
 import type { ArchiveRestorer } from "./restorer";
+import type { StoreKeys } from "./sealing-key";
 
 /**
  * The store's restore: the dump loader verifies every checksum and loads the
@@ -9,19 +10,27 @@ import type { ArchiveRestorer } from "./restorer";
  * restore is part of the instance's read-only window; a failure drops what
  * it created, so a retry finds the target empty again); then the target gets what
  * any Liftoff database has on start (newer migrations, the read-only guard),
- * so a cloud instance can start on it as it is.
+ * so a cloud instance can start on it as it is. Secrets sealed for the
+ * store's key are opened with it and kept sealed with the cloud-copy key; an
+ * archive sealed for another key is refused before anything is written.
  */
-export const restoreWithDumpLoader: ArchiveRestorer = async (archivePath, target) => {
-  const handle = await openDatabase(
-    target.engine === "postgres"
-      ? { databaseUrl: target.url, maxConnections: 2 }
-      : { pgliteDir: target.dir },
-  );
-  try {
-    const report = await loadDumpArchive(handle, archivePath, { jobs: 2 });
-    await prepareDatabase(handle);
-    return { tables: Object.fromEntries(report.tables.map((t) => [t.name, t.rows])) };
-  } finally {
-    await handle.close();
-  }
-};
+export const dumpLoaderRestorer =
+  (keys: StoreKeys): ArchiveRestorer =>
+  async (archivePath, target) => {
+    const handle = await openDatabase(
+      target.engine === "postgres"
+        ? { databaseUrl: target.url, maxConnections: 2 }
+        : { pgliteDir: target.dir },
+    );
+    try {
+      const report = await loadDumpArchive(handle, archivePath, {
+        jobs: 2,
+        sealingKey: keys.sealing,
+        instanceKey: keys.cloudCopy,
+      });
+      await prepareDatabase(handle);
+      return { tables: Object.fromEntries(report.tables.map((t) => [t.name, t.rows])) };
+    } finally {
+      await handle.close();
+    }
+  };

@@ -7,8 +7,9 @@ import { defaultTokenTtlMs, defaultUrlTtlSeconds, type StoreContext } from "./co
 import { localS3Credentials } from "./local-s3-credentials";
 import { ObjectStorage } from "./object-storage";
 import { restorableVersions } from "./restorable";
-import { restoreWithDumpLoader } from "./dump-restorer";
+import { dumpLoaderRestorer } from "./dump-restorer";
 import { resumeStoreWork } from "./resume";
+import { loadStoreKeys } from "./sealing-key";
 import { pgliteTargets, postgresTargets } from "./targets";
 
 const cache = globalThis as unknown as { liftoffStore?: Promise<StoreContext | null> };
@@ -37,14 +38,20 @@ export function getStore(): Promise<StoreContext | null> {
         : env.LIFTOFF_S3_SECRET_ACCESS_KEY,
       kmsKeyId: env.LIFTOFF_S3_KMS_KEY_ID,
     });
+    const keys = loadStoreKeys({
+      sealingPrivateKey: env.LIFTOFF_STORE_SEALING_KEY,
+      cloudCopyKey: env.LIFTOFF_STORE_ENCRYPTION_KEY,
+      dir: path.join(dataDir(env), "store-keys"),
+    });
     const ctx: StoreContext = {
       db: handle.db,
       storage,
-      restorer: restoreWithDumpLoader,
+      restorer: dumpLoaderRestorer(keys),
       targets: env.DATABASE_URL
         ? postgresTargets(env.DATABASE_URL)
         : pgliteTargets(path.join(dataDir(env), "cloud")),
       versions: restorableVersions(),
+      keys,
       workDir: path.join(dataDir(env), "store-work"),
       tokenTtlMs: defaultTokenTtlMs,
       urlTtlSeconds: defaultUrlTtlSeconds,

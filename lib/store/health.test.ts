@@ -36,7 +36,16 @@ describeEachEngine("store health", (database, engine) => {
     expect(same).toEqual({
       status: 200,
       cache: "no-store",
-      body: { accepts: true, reason: null, store_version: appVersion },
+      body: {
+        accepts: true,
+        reason: null,
+        store_version: appVersion,
+        // What the instance seals the archive's secrets for: public, like the version.
+        sealing_key: {
+          id: harness.ctx.keys.sealing.keyId,
+          public_key: harness.ctx.keys.sealing.publicKey,
+        },
+      },
     });
     await expectSameAsCreate(instanceVersion, true);
     const older = { ...instanceVersion, app_version: "0.0.1" };

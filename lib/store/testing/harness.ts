@@ -5,10 +5,11 @@ import type { Engine } from "@/db/client";
 import { adminUrl, type TestDatabase } from "@/lib/testing/databases";
 import { handleStoreRequest } from "../api";
 import { defaultTokenTtlMs, type StoreContext } from "../context";
-import { restoreWithDumpLoader } from "../dump-restorer";
+import { dumpLoaderRestorer } from "../dump-restorer";
 import { localS3Credentials, startLocalS3, type LocalS3 } from "../local-s3";
 import { ObjectStorage } from "../object-storage";
 import { restorableVersions } from "../restorable";
+import { loadStoreKeys } from "../sealing-key";
 import {
   pgliteTargets,
   postgresTargets,
@@ -59,12 +60,15 @@ export async function startStoreHarness(
     locate: (externalId) => inner.locate(externalId),
     drop: (target) => inner.drop(target),
   };
+  // Made on first use in the store's folder, as a store without the variables does.
+  const keys = loadStoreKeys({ dir: path.join(tmp, "store-keys") });
   const ctx: StoreContext = {
     db: database.db,
     storage,
-    restorer: restoreWithDumpLoader,
+    restorer: dumpLoaderRestorer(keys),
     targets,
     versions: restorableVersions(),
+    keys,
     workDir: path.join(tmp, "work"),
     tokenTtlMs: defaultTokenTtlMs,
     urlTtlSeconds: options.urlTtlSeconds ?? 900,

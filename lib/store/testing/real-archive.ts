@@ -6,6 +6,7 @@ import { openDatabase, type DatabaseHandle, type Engine } from "@/db/client";
 import { settings } from "@/db/schema";
 import { TAR_END, readTar, tarHeader, tarPadding } from "@/lib/dump/tar";
 import type { DumpManifest } from "@/lib/dump/manifest";
+import type { SecretOptions } from "@/lib/dump/secrets";
 import { serverDigests } from "@/lib/dump/testing/fixtures";
 import { writeDumpArchive } from "@/lib/dump/write";
 import { seedDatabase } from "@/lib/seed";
@@ -34,7 +35,7 @@ export interface RealArchive {
 export async function makeRealArchive(
   engine: Engine,
   file: string,
-  options: { scale?: number; seed?: number; ballastMiB?: number } = {},
+  options: { scale?: number; seed?: number; ballastMiB?: number; secrets?: SecretOptions } = {},
 ): Promise<RealArchive> {
   const source = await createTestDatabase(engine);
   try {
@@ -52,6 +53,7 @@ export async function makeRealArchive(
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const result = await writeDumpArchive(source, fs.createWriteStream(file), {
       compressionLevel: 1,
+      secrets: options.secrets,
     });
     return {
       file,

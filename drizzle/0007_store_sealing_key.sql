@@ -1,0 +1,1 @@
+ALTER TABLE "cloud_migration" ADD COLUMN "store_sealing_key" text;
