@@ -8,7 +8,8 @@ import { localS3Credentials } from "./local-s3-credentials";
 import { ObjectStorage } from "./object-storage";
 import { restorableVersions } from "./restorable";
 import { restoreWithDumpLoader } from "./dump-restorer";
-import { resumeStoreWork } from "./resume";
+import { RestoreQueue } from "./restore-queue";
+import { startStoreRestores } from "./resume";
 import { pgliteTargets, postgresTargets } from "./targets";
 
 const cache = globalThis as unknown as { liftoffStore?: Promise<StoreContext | null> };
@@ -48,13 +49,20 @@ export function getStore(): Promise<StoreContext | null> {
       workDir: path.join(dataDir(env), "store-work"),
       tokenTtlMs: defaultTokenTtlMs,
       urlTtlSeconds: defaultUrlTtlSeconds,
-      inFlight: new Set(),
+      restores: new RestoreQueue(handle, { workers: env.LIFTOFF_STORE_RESTORE_WORKERS }),
     };
-    // Verification and restore that a previous run of the server left unfinished.
-    await resumeStoreWork(ctx).catch((error: unknown) => {
-      log.error({ err: error }, "could not resume unfinished store migrations");
+    // The restore workers, and whatever a previous run of the server left without a job.
+    await startStoreRestores(ctx).catch((error: unknown) => {
+      log.error({ err: error }, "could not start the store's restores");
     });
     return ctx;
   })();
   return cache.liftoffStore;
+}
+
+/** Stops the store's restore workers, if it started: restores under way get a bounded wait. */
+export async function closeStore(): Promise<void> {
+  const ctx = await cache.liftoffStore?.catch(() => null);
+  cache.liftoffStore = undefined;
+  await ctx?.restores.stop();
 }
