@@ -10,6 +10,7 @@ import { restorableVersions } from "./restorable";
 import { restoreWithDumpLoader } from "./dump-restorer";
 import { RestoreQueue } from "./restore-queue";
 import { startStoreRestores } from "./resume";
+import { registerStoreRestores } from "./running";
 import { pgliteTargets, postgresTargets } from "./targets";
 
 const cache = globalThis as unknown as { liftoffStore?: Promise<StoreContext | null> };
@@ -51,6 +52,7 @@ export function getStore(): Promise<StoreContext | null> {
       urlTtlSeconds: defaultUrlTtlSeconds,
       restores: new RestoreQueue(handle, { workers: env.LIFTOFF_STORE_RESTORE_WORKERS }),
     };
+    registerStoreRestores(ctx.restores);
     // The restore workers, and whatever a previous run of the server left without a job.
     await startStoreRestores(ctx).catch((error: unknown) => {
       log.error({ err: error }, "could not start the store's restores");
@@ -58,11 +60,4 @@ export function getStore(): Promise<StoreContext | null> {
     return ctx;
   })();
   return cache.liftoffStore;
-}
-
-/** Stops the store's restore workers, if it started: restores under way get a bounded wait. */
-export async function closeStore(): Promise<void> {
-  const ctx = await cache.liftoffStore?.catch(() => null);
-  cache.liftoffStore = undefined;
-  await ctx?.restores.stop();
 }

@@ -1,7 +1,10 @@
 import fs from "node:fs";
 import path from "node:path";
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { rowsOf } from "@/db/rows";
 import { describeEachEngine } from "@/lib/testing/engines";
+import { storeBossSchema } from "./restore-queue";
 import type { ArchiveRestorer } from "./restorer";
 import { callStore, createStoreMigration } from "./testing/client";
 import { startStoreHarness, waitForSettled, type StoreHarness } from "./testing/harness";
@@ -78,6 +81,7 @@ describeEachEngine("store restores run as jobs in line", (database, engine) => {
 
   const statusOf = async (m: Created) =>
     (await callStore(harness, "GET", `/${m.external_id}`, { token: m.token })).body as {
+      external_id: string;
       status: string;
       queue_position: number | null;
     };
@@ -101,6 +105,13 @@ describeEachEngine("store restores run as jobs in line", (database, engine) => {
       body: { sha256: archive.sha256, size: archive.size },
     });
     expect(again.status).toBe(202);
+    const [jobs] = rowsOf<{ count: number | string }>(
+      await database().db.execute(
+        sql`select count(*) as count from ${sql.identifier(storeBossSchema)}.job
+            where data->>'externalId' = ${migrations[0]!.external_id}`,
+      ),
+    );
+    expect(Number(jobs?.count)).toBe(1);
 
     await until(() => watch.running === 1, "the first restore to start");
     // Give a second worker, if there were one, time to take a job.
@@ -111,7 +122,16 @@ describeEachEngine("store restores run as jobs in line", (database, engine) => {
     expect(running).toHaveLength(1);
     expect(running[0]!.queue_position).toBeNull();
     expect(waiting).toHaveLength(4);
-    expect(waiting.map((s) => s.queue_position).sort()).toEqual([1, 2, 3, 4]);
+    // In the order the jobs were put in line (the `uploaded` calls raced each other).
+    const inLine = rowsOf<{ external_id: string }>(
+      await database().db.execute(
+        sql`select data->>'externalId' as external_id from ${sql.identifier(storeBossSchema)}.job
+            where state = 'created' order by created_on`,
+      ),
+    ).map((r) => r.external_id);
+    expect(inLine).toHaveLength(4);
+    const byId = new Map(statuses.map((s) => [s.external_id, s.queue_position]));
+    expect(inLine.map((id) => byId.get(id))).toEqual([1, 2, 3, 4]);
 
     watch.open();
     await expectAllRestored(migrations);
