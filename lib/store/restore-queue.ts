@@ -71,9 +71,10 @@ export class RestoreQueue {
       // fails only when the attempt was cut short, and then it runs again.
       retryLimit: 3,
       retryDelay: this.options.retryDelaySeconds ?? 5,
-      // A big restore takes long; a dead store is found by its missing heartbeat instead.
+      // A big restore takes long; a dead store is found by its missing heartbeat instead,
+      // with room for a PGlite restore that keeps the event loop busy between beats.
       expireInSeconds: 6 * 60 * 60,
-      heartbeatSeconds: 30,
+      heartbeatSeconds: 60,
     };
     // `exclusive` with the migration as key: one job per migration queued or running,
     // so a repeated `uploaded` or a resume on start-up adds nothing.
