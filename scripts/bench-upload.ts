@@ -10,7 +10,12 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { migrateDatabase, openDatabase } from "@/db/client";
 import { cloudMigration } from "@/db/schema";
-import { handleStoreRequest, type StoreContext } from "@/lib/store";
+import {
+  handleStoreRequest,
+  RestoreQueue,
+  startStoreRestores,
+  type StoreContext,
+} from "@/lib/store";
 import { startLocalS3, localS3Credentials } from "@/lib/store/local-s3";
 import { ObjectStorage } from "@/lib/store/object-storage";
 import { restorableVersions } from "@/lib/store/restorable";
@@ -61,7 +66,7 @@ function store(publicEndpoint?: string): StoreContext {
     workDir: path.join(tmp, "work"),
     tokenTtlMs: 3600_000,
     urlTtlSeconds: 3600,
-    inFlight: new Set(),
+    restores: new RestoreQueue(handle, { workers: 1 }),
   };
 }
 
@@ -78,6 +83,7 @@ async function peakRss<T>(run: () => Promise<T>): Promise<{ seconds: number; pea
 }
 
 async function liftoff(ctx: StoreContext) {
+  await startStoreRestores(ctx);
   const api = await serveFetchHandler((request) => handleStoreRequest(ctx, request));
   const created = (await (
     await fetch(`${api.url}/api/store/v1/migrations`, {
@@ -104,7 +110,7 @@ async function liftoff(ctx: StoreContext) {
       retry: { attempts: 8, baseMs: 100, capMs: 2000 },
     }),
   );
-  await Promise.allSettled([...ctx.inFlight]); // read-back verification, outside the timing
+  await ctx.restores.stop(); // waits for a read-back verification under way, outside the timing
   await api.close();
   return result;
 }

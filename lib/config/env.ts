@@ -21,6 +21,13 @@ const envSchema = z.object({
     .enum(["true", "false", "1", "0"])
     .default("true")
     .transform((v) => v === "true" || v === "1"),
+  /** Restores (verify + load of an uploaded dump) one store process runs at once; the rest wait in line. */
+  LIFTOFF_STORE_RESTORE_WORKERS: z.coerce
+    .number()
+    .int("LIFTOFF_STORE_RESTORE_WORKERS must be a whole number")
+    .min(1, "LIFTOFF_STORE_RESTORE_WORKERS must be at least 1")
+    .max(64, "LIFTOFF_STORE_RESTORE_WORKERS must be at most 64")
+    .default(1),
   /** Where this instance's "Migrate to Cloud" sends it; default: this server's own store. */
   LIFTOFF_STORE_URL: z
     .url()

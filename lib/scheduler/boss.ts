@@ -35,6 +35,8 @@ function pgliteAdapter(client: PGlite): Db {
 export interface BossOptions {
   /** Whether this instance forwards cron schedules into jobs (every node may). */
   schedule?: boolean;
+  /** A pg-boss schema of its own (the store's restores), so pausing the instance's jobs leaves it alone. */
+  schema?: string;
 }
 
 /**
@@ -49,7 +51,7 @@ export interface BossOptions {
  */
 export function createBoss(handle: DatabaseHandle, options: BossOptions = {}): PgBoss {
   const common = {
-    schema: bossSchema,
+    schema: options.schema ?? bossSchema,
     schedule: options.schedule ?? true,
     // Workers are ours (runner.ts); pg-boss keeps the record, cron, expiry and retries.
     supervise: true,

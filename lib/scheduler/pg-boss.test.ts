@@ -6,6 +6,7 @@ import { auditLog } from "@/db/schema";
 import { startNodeServices, type NodeServices } from "@/lib/cluster/node";
 import { writeDumpArchive } from "@/lib/dump";
 import { disableReadOnly, enableReadOnly } from "@/lib/read-only";
+import { RestoreQueue, storeBossSchema } from "@/lib/store/restore-queue";
 import { describeEachEngine } from "@/lib/testing/engines";
 import { insertUser } from "@/lib/testing/fixtures";
 import { bossSchema, jobOverview, runJobNow, type JobDefinition } from ".";
@@ -121,9 +122,16 @@ describeEachEngine("jobs on pg-boss", (database) => {
         },
       },
     ]);
+    // The store's restores queue in a pg-boss schema of their own, as free of the guard.
+    const restores = new RestoreQueue(handle, { workers: 1, pollSeconds: 0.5 });
+    let restored = 0;
+    await restores.start(() => Promise.resolve(void (restored += 1)));
     await enableReadOnly(handle, { reason: "test", source: "test" });
     // Queuing, fetching and settling a job all write pg-boss's tables.
     expect(await node.scheduler.runNow("test-in-read-only")).not.toBeNull();
+    expect(await restores.enqueue("test-restore-in-read-only")).toBe(true);
+    await until(() => Promise.resolve(restored === 1));
+    await restores.stop();
     await until(() => Promise.resolve(ran === 1));
     await until(async () => {
       const [row] = rowsOf<{ state: string }>(
@@ -138,13 +146,18 @@ describeEachEngine("jobs on pg-boss", (database) => {
     const { manifest } = await writeDumpArchive(handle, sink, { writesFrozen: true });
     const dumped = manifest.tables.map((t) => t.name);
     expect(dumped).toContain("users");
-    const bossTables = rowsOf<{ name: string }>(
-      await handle.db.execute(
-        sql`select table_name as name from information_schema.tables where table_schema = ${bossSchema}`,
-      ),
-    ).map((r) => r.name);
-    expect(bossTables).toContain("job");
-    for (const table of bossTables) expect(dumped).not.toContain(table);
+    for (const schema of [bossSchema, storeBossSchema]) {
+      const bossTables = rowsOf<{ name: string }>(
+        await handle.db.execute(
+          sql`select table_name as name from information_schema.tables where table_schema = ${schema}`,
+        ),
+      ).map((r) => r.name);
+      expect(bossTables).toContain("job");
+      for (const table of bossTables) expect(dumped).not.toContain(table);
+    }
     expect(dumped.some((name) => name.includes("pgboss"))).toBe(false);
+    await handle.db.execute(
+      sql`delete from ${sql.identifier(storeBossSchema)}.job where singleton_key like 'test-%'`,
+    );
   });
 });

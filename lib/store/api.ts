@@ -13,7 +13,13 @@ import {
   startMultipartBody,
   uploadedBody,
 } from "./inputs";
-import { abortMigration, createMigration, migrationStatus, singleUploadUrl } from "./migrations";
+import {
+  abortMigration,
+  createMigration,
+  migrationStatus,
+  singleUploadUrl,
+  unfinishedStates,
+} from "./migrations";
 import { completeMultipart, reissuePartUrls, startMultipart } from "./multipart";
 import { restorableRefusal } from "./restorable";
 import { markUploaded } from "./verify";
@@ -71,7 +77,11 @@ type Handler = (ctx: StoreContext, request: Request, id: string) => Promise<Resp
 const routes: Record<string, Handler> = {
   async "GET /:id"(ctx, request, id) {
     const m = await authenticateMigration(ctx, id, request.headers.get("authorization"));
-    return json(200, migrationStatus(m));
+    const waiting = unfinishedStates.includes(m.state);
+    return json(
+      200,
+      migrationStatus(m, waiting ? await ctx.restores.positionOf(m.externalId) : null),
+    );
   },
   async "DELETE /:id"(ctx, request, id) {
     const m = await authenticateMigration(ctx, id, request.headers.get("authorization"));

@@ -1,6 +1,7 @@
 import type { Database } from "@/db/client";
 import type { ObjectStorage } from "./object-storage";
 import type { RestorableVersions } from "./restorable";
+import type { RestoreQueue } from "./restore-queue";
 import type { ArchiveRestorer } from "./restorer";
 import type { StoreKeys } from "./sealing-key";
 import type { RestoreTargets } from "./targets";
@@ -20,8 +21,8 @@ export interface StoreContext {
   tokenTtlMs: number;
   /** How long a presigned URL stays valid. */
   urlTtlSeconds: number;
-  /** Background verifications in flight, so shutdown and tests can wait for them. */
-  inFlight: Set<Promise<void>>;
+  /** Verification and restore of uploaded archives, as jobs in line (restore-queue.ts). */
+  restores: RestoreQueue;
 }
 
 export const defaultTokenTtlMs = 24 * 60 * 60 * 1000;

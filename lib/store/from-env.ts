@@ -8,7 +8,9 @@ import { localS3Credentials } from "./local-s3-credentials";
 import { ObjectStorage } from "./object-storage";
 import { restorableVersions } from "./restorable";
 import { dumpLoaderRestorer } from "./dump-restorer";
-import { resumeStoreWork } from "./resume";
+import { RestoreQueue } from "./restore-queue";
+import { startStoreRestores } from "./resume";
+import { registerStoreRestores } from "./running";
 import { loadStoreKeys } from "./sealing-key";
 import { pgliteTargets, postgresTargets } from "./targets";
 
@@ -55,11 +57,12 @@ export function getStore(): Promise<StoreContext | null> {
       workDir: path.join(dataDir(env), "store-work"),
       tokenTtlMs: defaultTokenTtlMs,
       urlTtlSeconds: defaultUrlTtlSeconds,
-      inFlight: new Set(),
+      restores: new RestoreQueue(handle, { workers: env.LIFTOFF_STORE_RESTORE_WORKERS }),
     };
-    // Verification and restore that a previous run of the server left unfinished.
-    await resumeStoreWork(ctx).catch((error: unknown) => {
-      log.error({ err: error }, "could not resume unfinished store migrations");
+    registerStoreRestores(ctx.restores);
+    // The restore workers, and whatever a previous run of the server left without a job.
+    await startStoreRestores(ctx).catch((error: unknown) => {
+      log.error({ err: error }, "could not start the store's restores");
     });
     return ctx;
   })();

@@ -5,7 +5,8 @@ export { ObjectStorage, type StorageSettings } from "./object-storage";
 // The local s3rver (./local-s3) is left out on purpose: it is for tests and scripts, not the server bundle.
 export { localS3Credentials } from "./local-s3-credentials";
 export type { ArchiveRestorer } from "./restorer";
-export { resumeStoreWork } from "./resume";
+export { RestoreQueue, storeBossSchema, type RestoreQueueOptions } from "./restore-queue";
+export { resumeStoreWork, runRestoreJob, startStoreRestores } from "./resume";
 export { restorableVersions, type RestorableVersions } from "./restorable";
 export {
   pgliteTargets,

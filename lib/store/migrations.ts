@@ -19,6 +19,13 @@ export interface UploadUrl {
   expiresAt: Date;
 }
 
+/** Between the upload and its outcome: a restore job is queued or running. */
+export const unfinishedStates: readonly StoreMigration["state"][] = [
+  "received",
+  "verifying",
+  "restoring",
+];
+
 export async function singleUploadUrl(ctx: StoreContext, m: StoreMigration): Promise<UploadUrl> {
   assertAwaitingUpload(m);
   return {
@@ -86,7 +93,8 @@ export async function transition(
   return row;
 }
 
-export function migrationStatus(m: StoreMigration) {
+/** `queuePosition`: its place in the restore line while it waits there, else null. */
+export function migrationStatus(m: StoreMigration, queuePosition: number | null = null) {
   return {
     external_id: m.externalId,
     status: m.state,
@@ -95,6 +103,7 @@ export function migrationStatus(m: StoreMigration) {
     upload_id: m.uploadId,
     part_size: m.partSize,
     part_count: m.partCount,
+    queue_position: queuePosition,
     created_at: m.createdAt.toISOString(),
     updated_at: m.updatedAt.toISOString(),
   };

@@ -90,6 +90,8 @@ describeEachEngine("store resumes work a restart lost", (database, engine) => {
     const settled = await waitForSettled(harness, m.external_id, m.token);
     expect(settled.status).toBe("failed");
     expect(settled.reason).toMatch(/Checksum mismatch/);
+    // A bad archive is an outcome, not an interruption: its job is done, not retried.
+    expect(await harness.ctx.restores.lastJobState(m.external_id)).toBe("completed");
     expect(harness.targets.length).toBe(before);
   });
 });

@@ -1,65 +1,91 @@
-import { inArray } from "drizzle-orm";
-import { storeMigrations, type StoreMigration } from "@/db/schema";
-import { AppError } from "@/lib/errors";
+import { eq, inArray } from "drizzle-orm";
+import { storeMigrations } from "@/db/schema";
 import { log } from "@/lib/log";
 import type { StoreContext } from "./context";
-import { transition } from "./migrations";
-import { fail, inBackground, verifyAndRestore } from "./verify";
-
-/** States whose work runs in the background of the process that accepted the upload. */
-const unfinished = ["received", "verifying", "restoring"] as const;
+import { transition, unfinishedStates } from "./migrations";
+import { fail, verifyAndRestore } from "./verify";
 
 /**
- * Verification and restore run in the background of one process; a restart
- * loses them and leaves migrations in received/verifying/restoring for good.
- * This takes each one back to `received` (only from the state it was read
- * in, so a concurrent resume of the same row loses), drops whatever half-made
- * target the lost run left, and runs verification and restore again, in the
- * background. Returns the external ids it resumed.
- *
- * It assumes no other live store process is working on those migrations:
- * call it once, when the store starts, on a store that runs as one process
- * (as `npm start` does). Several store nodes would need a lease per
- * migration first.
+ * One restore job: verifies and restores a received migration. A migration
+ * already restored or failed is left alone (the job ran before). One left in
+ * verifying or restoring had an attempt cut short (its store stopped or
+ * died): it goes back to `received` and whatever half-made target that
+ * attempt left is dropped, so the restore starts again from an empty target.
+ */
+export async function runRestoreJob(
+  ctx: StoreContext,
+  externalId: string,
+  signal: AbortSignal,
+): Promise<void> {
+  const [row] = await ctx.db
+    .select()
+    .from(storeMigrations)
+    .where(eq(storeMigrations.externalId, externalId));
+  if (!row || !unfinishedStates.includes(row.state)) return;
+  let received = row;
+  if (row.state !== "received") {
+    log.warn(
+      { store_migration: externalId, was: row.state },
+      "restoring again a store migration whose restore was cut short",
+    );
+    received = await transition(ctx, row, {
+      state: "received",
+      tableCounts: null,
+      targetDatabase: null,
+      failureReason: null,
+    });
+    try {
+      await ctx.targets.drop(ctx.targets.locate(externalId));
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      await fail(
+        ctx,
+        received.id,
+        `Restore failed: the half-restored database left by an interrupted restore could not be removed (${message}).`,
+      );
+      return;
+    }
+  }
+  await verifyAndRestore(ctx, received, signal);
+}
+
+/**
+ * Puts back in line every migration between upload and outcome that has no
+ * restore job queued or running: one whose job was lost between its state
+ * change and the enqueue, or that dates from before restores were queued.
+ * Those whose job is still queued or running are left to it (several store
+ * processes may share the database). One whose job used up its retries (cut
+ * short every time) is failed. Returns the external ids it put in line.
  */
 export async function resumeStoreWork(ctx: StoreContext): Promise<string[]> {
   const rows = await ctx.db
     .select()
     .from(storeMigrations)
-    .where(inArray(storeMigrations.state, [...unfinished]));
+    .where(inArray(storeMigrations.state, [...unfinishedStates]));
   const resumed: string[] = [];
   for (const row of rows) {
-    let claimed: StoreMigration;
-    try {
-      claimed = await transition(ctx, row, {
-        state: "received",
-        tableCounts: null,
-        targetDatabase: null,
-        failureReason: null,
-      });
-    } catch (error) {
-      if (error instanceof AppError && error.code === "conflict:state") continue;
-      throw error;
+    if ((await ctx.restores.lastJobState(row.externalId)) === "failed") {
+      await ctx.targets.drop(ctx.targets.locate(row.externalId)).catch(() => {});
+      await fail(
+        ctx,
+        row.id,
+        "Restore failed: it was interrupted every time it was tried. Nothing was restored.",
+      );
+      continue;
     }
-    log.warn(
-      { store_migration: row.externalId, was: row.state },
-      "resuming store migration after a restart",
-    );
-    inBackground(ctx, async () => {
-      try {
-        await ctx.targets.drop(ctx.targets.locate(claimed.externalId));
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        await fail(
-          ctx,
-          claimed.id,
-          `Restore failed: the half-restored database left by a restart could not be removed (${message}).`,
-        ).catch(() => {});
-        return;
-      }
-      await verifyAndRestore(ctx, claimed);
-    });
-    resumed.push(claimed.externalId);
+    if (await ctx.restores.enqueue(row.externalId)) {
+      log.warn(
+        { store_migration: row.externalId, was: row.state },
+        "store migration put back in line",
+      );
+      resumed.push(row.externalId);
+    }
   }
   return resumed;
+}
+
+/** Starts this store process's restore workers, then puts back in line what has no job. */
+export async function startStoreRestores(ctx: StoreContext): Promise<string[]> {
+  await ctx.restores.start((externalId, signal) => runRestoreJob(ctx, externalId, signal));
+  return resumeStoreWork(ctx);
 }

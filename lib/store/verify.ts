@@ -5,7 +5,7 @@ import { storeMigrations, type StoreMigration } from "@/db/schema";
 import { AppError, publicFailureMessage } from "@/lib/errors";
 import { log } from "@/lib/log";
 import type { StoreContext } from "./context";
-import { assertAwaitingUpload, transition } from "./migrations";
+import { assertAwaitingUpload, transition, unfinishedStates } from "./migrations";
 import type { RestoreTarget } from "./targets";
 
 function targetName(target: RestoreTarget): string {
@@ -28,7 +28,11 @@ export async function markUploaded(
     m.state !== "awaiting_upload" &&
     m.declaredSha256 === input.sha256 &&
     m.declaredSize === input.size;
-  if (repeated) return { status: m.state };
+  if (repeated) {
+    // Heals a restore whose job was lost between the state change and the enqueue; a no-op otherwise.
+    if (unfinishedStates.includes(m.state)) await ctx.restores.enqueue(m.externalId);
+    return { status: m.state };
+  }
   assertAwaitingUpload(m);
   if (m.uploadId) {
     throw new AppError(
@@ -60,14 +64,8 @@ export async function markUploaded(
     declaredSha256: input.sha256,
     declaredSize: input.size,
   });
-  inBackground(ctx, () => verifyAndRestore(ctx, row));
+  await ctx.restores.enqueue(row.externalId);
   return { status: row.state };
-}
-
-/** Store work that outlives the request, tracked so shutdown and tests can wait for it. */
-export function inBackground(ctx: StoreContext, work: () => Promise<void>): void {
-  const job = work().finally(() => ctx.inFlight.delete(job));
-  ctx.inFlight.add(job);
 }
 
 export async function fail(ctx: StoreContext, id: number, reason: string): Promise<void> {
@@ -78,14 +76,23 @@ export async function fail(ctx: StoreContext, id: number, reason: string): Promi
   log.warn({ store_migration_id: id, reason }, "store migration failed");
 }
 
-/** received → verifying → restoring → restored, or failed with the reason. Never throws. */
-export async function verifyAndRestore(ctx: StoreContext, received: StoreMigration): Promise<void> {
+/**
+ * received → verifying → restoring → restored, or failed with the reason.
+ * Throws only when `signal` aborts (the store is stopping): the migration is
+ * then left as it is, for the queue to run it again from an empty target.
+ */
+export async function verifyAndRestore(
+  ctx: StoreContext,
+  received: StoreMigration,
+  signal?: AbortSignal,
+): Promise<void> {
   const archive = path.join(ctx.workDir, `${received.externalId}.tar`);
   let target: RestoreTarget | undefined;
   try {
     fs.mkdirSync(ctx.workDir, { recursive: true });
     const verifying = await transition(ctx, received, { state: "verifying" });
     const actual = await ctx.storage.download(verifying.objectKey, archive);
+    signal?.throwIfAborted();
     if (actual.size !== verifying.declaredSize || actual.sha256 !== verifying.declaredSha256) {
       await fail(
         ctx,
@@ -97,6 +104,7 @@ export async function verifyAndRestore(ctx: StoreContext, received: StoreMigrati
     const restoring = await transition(ctx, verifying, { state: "restoring" });
     target = await ctx.targets.create(restoring.externalId);
     const { tables } = await ctx.restorer(archive, target);
+    signal?.throwIfAborted();
     await transition(ctx, restoring, {
       state: "restored",
       tableCounts: tables,
@@ -104,6 +112,11 @@ export async function verifyAndRestore(ctx: StoreContext, received: StoreMigrati
     });
     log.info({ store_migration: received.externalId, tables }, "store migration restored");
   } catch (error) {
+    if (signal?.aborted) {
+      // Not a failure of the archive. The target stays: the next attempt drops it first.
+      log.warn({ store_migration: received.externalId }, "restore cut short by a store stop");
+      throw error;
+    }
     log.error({ store_migration: received.externalId, err: error }, "verify or restore failed");
     if (target) await ctx.targets.drop(target).catch(() => {});
     const message = publicFailureMessage(error, "The restore").replace(/\.$/, "");

@@ -24,6 +24,8 @@ const status = z.object({
   status: z.string(),
   reason: z.string().nullable(),
   tables: z.record(z.string(), z.number()).nullable(),
+  /** Place in the store's restore line while waiting (1 = next); null or absent otherwise. */
+  queue_position: z.number().int().positive().nullable().optional(),
 });
 
 export type StartedMultipart = z.infer<typeof started>;

@@ -9,6 +9,9 @@ import { dumpLoaderRestorer } from "../dump-restorer";
 import { localS3Credentials, startLocalS3, type LocalS3 } from "../local-s3";
 import { ObjectStorage } from "../object-storage";
 import { restorableVersions } from "../restorable";
+import { RestoreQueue } from "../restore-queue";
+import type { ArchiveRestorer } from "../restorer";
+import { startStoreRestores } from "../resume";
 import { loadStoreKeys } from "../sealing-key";
 import {
   pgliteTargets,
@@ -20,12 +23,26 @@ import { serveFetchHandler, type Served } from "./serve";
 
 export interface StoreHarness {
   ctx: StoreContext;
+  /**
+   * Stops this store's restore workers as a stopping store process does
+   * (bounded wait, then what still runs goes back to the queue), and starts
+   * new ones on the same database, as the next store process would.
+   */
+  restartRestores(options?: HarnessRestoreOptions): Promise<void>;
   s3: LocalS3;
   api: Served;
   /** Every target the store created, to check and to drop. */
   targets: RestoreTarget[];
   tmp: string;
   close(): Promise<void>;
+}
+
+export interface HarnessRestoreOptions {
+  workers?: number;
+  /** How stop() bounds its wait for restores under way (pg-boss's floor is 1 s). */
+  stopTimeoutMs?: number;
+  /** Wraps the real restorer (to watch or hold restores); the real one still runs unless it says otherwise. */
+  restorer?: (real: ArchiveRestorer) => ArchiveRestorer;
 }
 
 /**
@@ -36,7 +53,10 @@ export interface StoreHarness {
 export async function startStoreHarness(
   database: TestDatabase,
   engine: Engine,
-  options: { publicEndpoint?: (s3: LocalS3) => Promise<string>; urlTtlSeconds?: number } = {},
+  options: {
+    publicEndpoint?: (s3: LocalS3) => Promise<string>;
+    urlTtlSeconds?: number;
+  } & HarnessRestoreOptions = {},
 ): Promise<StoreHarness> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "liftoff-store-"));
   const s3 = await startLocalS3({ directory: path.join(tmp, "s3"), bucket: "liftoff-test" });
@@ -65,15 +85,16 @@ export async function startStoreHarness(
   const ctx: StoreContext = {
     db: database.db,
     storage,
-    restorer: dumpLoaderRestorer(keys),
+    restorer: options.restorer?.(dumpLoaderRestorer(keys)) ?? dumpLoaderRestorer(keys),
     targets,
     versions: restorableVersions(),
     keys,
     workDir: path.join(tmp, "work"),
     tokenTtlMs: defaultTokenTtlMs,
     urlTtlSeconds: options.urlTtlSeconds ?? 900,
-    inFlight: new Set(),
+    restores: restoreQueue(database, options),
   };
+  await startStoreRestores(ctx);
   const api = await serveFetchHandler((request) => handleStoreRequest(ctx, request));
   return {
     ctx,
@@ -81,14 +102,29 @@ export async function startStoreHarness(
     api,
     targets: created,
     tmp,
+    async restartRestores(restart = {}) {
+      await ctx.restores.stop();
+      ctx.restores = restoreQueue(database, restart);
+      ctx.restorer = restart.restorer?.(dumpLoaderRestorer(keys)) ?? dumpLoaderRestorer(keys);
+      await startStoreRestores(ctx);
+    },
     async close() {
-      await Promise.allSettled([...ctx.inFlight]);
+      await ctx.restores.stop();
       await api.close();
       await s3.close();
       for (const target of created) await inner.drop(target);
       fs.rmSync(tmp, { recursive: true, force: true });
     },
   };
+}
+
+function restoreQueue(database: TestDatabase, options: HarnessRestoreOptions): RestoreQueue {
+  return new RestoreQueue(database, {
+    workers: options.workers ?? 1,
+    pollSeconds: 0.5,
+    retryDelaySeconds: 0,
+    stopTimeoutMs: options.stopTimeoutMs ?? 30_000,
+  });
 }
 
 /** Polls the status route until the migration leaves the in-between states. */
