@@ -13,7 +13,12 @@ const member = { name: "Mia Member", email: "mia@example.test", password: "membe
 /** Records every value and state the progress bar shows, and the bytes line beside, from the page itself. */
 async function recordProgress(page: Page) {
   await page.evaluate(() => {
-    const seen: { value: string | null; state: string | null; bytes: string | null }[] = [];
+    const seen: {
+      value: string | null;
+      state: string | null;
+      bytes: string | null;
+      eta: string | null;
+    }[] = [];
     (window as unknown as { seen: typeof seen }).seen = seen;
     const sample = () => {
       const bar = document.querySelector('[data-testid="migration-progress"]');
@@ -22,11 +27,15 @@ async function recordProgress(page: Page) {
         value: bar?.getAttribute("aria-valuenow") ?? null,
         state: state?.getAttribute("data-state") ?? null,
         bytes: document.querySelector('[data-testid="migration-bytes"]')?.textContent ?? null,
+        eta: document.querySelector('[data-testid="migration-eta"]')?.textContent ?? null,
       };
       const last = seen.at(-1);
       if (
         entry.value !== null &&
-        (!last || last.value !== entry.value || last.state !== entry.state)
+        (!last ||
+          last.value !== entry.value ||
+          last.state !== entry.state ||
+          last.eta !== entry.eta)
       )
         seen.push(entry);
     };
@@ -42,6 +51,8 @@ async function recordProgress(page: Page) {
 test("an admin migrates a seeded instance while a member is kept read-only", async ({
   browser,
 }) => {
+  // The whole trip, the cut-over and the way back: longer than one page's budget.
+  test.setTimeout(240_000);
   const adminPage = await browser.newPage();
   await new SessionPage(adminPage).signIn(seededAdmin.email, seededAdmin.password);
   await expect(adminPage.getByTestId("current-user")).toBeVisible();
@@ -55,12 +66,16 @@ test("an admin migrates a seeded instance while a member is kept read-only", asy
 
   await adminPage.goto("/admin/settings");
   const preflight = adminPage.getByTestId("preflight");
-  await expect(preflight.locator("li")).toHaveCount(6);
+  await expect(preflight.locator("li")).toHaveCount(7);
   await expect(preflight.locator('li[data-status="fail"]')).toHaveCount(0);
   await recordProgress(adminPage);
   const stream = adminPage.waitForRequest(/\/api\/migrations\/\d+\/events/);
   await adminPage.getByTestId("start-migration").click();
   await expect(adminPage.getByRole("dialog")).toContainText("read-only for everyone");
+  // The cut-over: by default this instance stays read-only once the cloud has the copy.
+  await expect(
+    adminPage.getByRole("radio", { name: /Keep this instance read-only/ }),
+  ).toBeChecked();
   await adminPage.getByRole("button", { name: "Start migration" }).click();
   await expect(adminPage.getByTestId("migration-progress")).toBeVisible();
 
@@ -74,7 +89,12 @@ test("an admin migrates a seeded instance while a member is kept read-only", asy
 
   await expect(adminPage.getByTestId("migration-done")).toBeVisible({ timeout: 120_000 });
   const seen = await adminPage.evaluate(
-    () => (window as unknown as { seen: { value: string; state: string; bytes: string }[] }).seen,
+    () =>
+      (
+        window as unknown as {
+          seen: { value: string; state: string; bytes: string; eta: string }[];
+        }
+      ).seen,
   );
   // What the admin saw: a bar that only moves forward, through every phase,
   // and moves during the dump rather than jumping across it. The page shows
@@ -95,6 +115,11 @@ test("an admin migrates a seeded instance while a member is kept read-only", asy
   ]);
   // The dump's total is an estimate (the tables' size on disk), and says so;
   // the upload's is the archive's size.
+  // Time left is shown during the dump too (from its progress), not only for the upload.
+  expect(
+    seen.filter((s) => s.state === "dump" && /\d+ s|min/.test(s.eta)).length,
+    JSON.stringify(seen),
+  ).toBeGreaterThan(0);
   const totals = seen.filter((s) => !s.bytes.endsWith("—"));
   expect(totals.filter((s) => s.state === "dump").length, JSON.stringify(seen)).toBeGreaterThan(0);
   for (const { state, bytes } of totals) {
@@ -124,8 +149,31 @@ test("an admin migrates a seeded instance while a member is kept read-only", asy
   await adminPage.getByTestId("migration-done").getByRole("link").click();
   await expect(adminPage.getByTestId("cloud-instance")).toContainText("restored");
 
-  // Writable again, and the scheduler runs.
-  await expect(memberPage.getByTestId("read-only-banner")).toHaveCount(0, { timeout: 15_000 });
+  // The member's page, never reloaded, now says where the instance went.
+  const movedBanner = memberPage.getByTestId("moved-banner");
+  await expect(movedBanner).toContainText("This instance moved to the cloud on", {
+    timeout: 15_000,
+  });
+  await expect(memberPage.getByTestId("read-only-banner")).toHaveCount(0);
+  await expect(movedBanner.getByRole("link")).toHaveAttribute("href", /\/cloud\/[0-9a-f]+$/);
+  await expect(
+    memberPage.getByTestId("new-collection").getByRole("button", { name: "Create collection" }),
+  ).toBeDisabled();
+
+  // An admin takes it back: a confirm saying the cloud will not see what follows.
+  await adminPage.goto("/admin/settings");
+  await expect(
+    adminPage
+      .getByTestId("preflight")
+      .locator('li[data-status="fail"]', { hasText: "moved to the cloud already" }),
+  ).toHaveCount(1);
+  await adminPage.getByTestId("resume-editing").click();
+  await expect(adminPage.getByRole("dialog")).toContainText("will not reach the cloud copy");
+  await adminPage.getByRole("dialog").getByRole("button", { name: "Resume editing here" }).click();
+  await expect(adminPage.getByTestId("resume-editing")).toHaveCount(0, { timeout: 15_000 });
+
+  // Writable again for the member, whose page was not reloaded, and the scheduler runs.
+  await expect(movedBanner).toHaveCount(0, { timeout: 15_000 });
   await memberPage.getByTestId("new-collection").getByLabel("Name").fill("After the move");
   await memberPage.getByRole("button", { name: "Create collection" }).click();
   await expect(memberPage).toHaveURL(/\/collections\/\d+$/);
@@ -133,6 +181,7 @@ test("an admin migrates a seeded instance while a member is kept read-only", asy
   await expect(adminPage.getByText("Scheduler:")).toContainText("running");
   await adminPage.goto("/admin/audit");
   await expect(adminPage.getByTestId("audit-list")).toContainText("migration.done");
+  await expect(adminPage.getByTestId("audit-list")).toContainText("migration.resume_editing");
 });
 
 test("an admin cancels a migration; the instance is writable again", async ({ page }) => {

@@ -260,7 +260,9 @@ const routeAccess: Record<string, RouteAccess> = {
   "/api/admin/dump": { kind: "admin", url: "/api/admin/dump" },
   "/api/migrations/[id]": { kind: "admin", url: "/api/migrations/1" },
   "/api/migrations/[id]/events": { kind: "admin", url: "/api/migrations/1/events" },
+  "/api/migrations/events": { kind: "admin", url: "/api/migrations/events" },
   "/api/read-only": { kind: "user", url: "/api/read-only" },
+  "/api/read-only/events": { kind: "user", url: "/api/read-only/events" },
   "/api/auth/[...nextauth]": {
     kind: "public",
     reason: "next-auth's own sign-in, sign-out and session endpoints",

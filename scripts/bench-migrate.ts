@@ -45,7 +45,7 @@ try {
   const rig = await startMigrationRig(database, engine);
   try {
     const started = Date.now();
-    const id = await startMigration(rig.context, admin);
+    const id = await startMigration(rig.context, admin, { afterDone: "writable" });
     // When each phase was first seen (the rig polls the row every 10 ms).
     const firstSeen = new Map<string, number>();
     const row = await watchMigration(

@@ -1,10 +1,10 @@
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
-import { getDb } from "@/lib/runtime";
+import { getDatabaseHandle } from "@/lib/runtime";
 import { requireActor } from "@/app/_lib/session";
 import { needsSetup } from "@/lib/auth";
-import { readOnlyStatus } from "@/lib/read-only";
+import { readOnlyView } from "@/app/_lib/read-only-view";
 import { ReadOnlyProvider } from "./_components/read-only-banner";
 import { SignOutButton } from "./sign-out-button";
 
@@ -23,12 +23,11 @@ const adminLinks = [
 ];
 
 export default async function AppLayout({ children }: { children: ReactNode }) {
-  const db = await getDb();
-  if (await needsSetup(db)) redirect("/setup");
+  const handle = await getDatabaseHandle();
+  if (await needsSetup(handle.db)) redirect("/setup");
   const actor = await requireActor();
-  const readOnly = await readOnlyStatus(db);
   return (
-    <ReadOnlyProvider initial={{ enabled: readOnly.enabled, reason: readOnly.reason }}>
+    <ReadOnlyProvider initial={await readOnlyView(handle)}>
       <div className="min-h-screen">
         <header className="border-b border-slate-200 bg-white">
           <nav className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-5 gap-y-2 px-6 py-3 text-sm">

@@ -20,3 +20,11 @@ export const terminalMigrationStates = [
   "error",
   "cancelled",
 ] as const satisfies readonly MigrationState[];
+
+/**
+ * What the instance does once the cloud has the copy: stay read-only and send
+ * everyone to the cloud (a copy that drifts from its source is not a
+ * migration), or go on working here.
+ */
+export const afterDoneChoices = ["read_only", "writable"] as const;
+export type AfterDone = (typeof afterDoneChoices)[number];

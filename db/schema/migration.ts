@@ -12,7 +12,7 @@ import {
   uniqueIndex,
 } from "drizzle-orm/pg-core";
 import { createdAt, updatedAt } from "./columns";
-import { migrationStates } from "./migration-states";
+import { afterDoneChoices, migrationStates } from "./migration-states";
 import { users } from "./users";
 
 export * from "./migration-states";
@@ -49,6 +49,14 @@ export const cloudMigration = pgTable(
     /** Per-table row counts the store restored. */
     restoredTables: jsonb("restored_tables").$type<Record<string, number>>(),
     cloudUrl: text("cloud_url"),
+    /** The cut-over the admin chose (see afterDoneChoices); older rows went on working. */
+    afterDone: text("after_done", { enum: afterDoneChoices }).notNull().default("writable"),
+    /**
+     * After the upload, what the store says it is doing (received, queued,
+     * verifying, restoring) and, while queued, its place in line.
+     */
+    cloudPhase: text("cloud_phase"),
+    cloudQueuePosition: integer("cloud_queue_position"),
     cancelledById: integer("cancelled_by_id").references(() => users.id, { onDelete: "set null" }),
     readOnlyFrom: timestamp("read_only_from", { withTimezone: true }),
     readOnlyUntil: timestamp("read_only_until", { withTimezone: true }),
@@ -64,6 +72,7 @@ export const cloudMigration = pgTable(
       sql`${t.state} in ('init', 'setup', 'dump', 'upload', 'done', 'error', 'cancelled')`,
     ),
     check("cloud_migration_progress_check", sql`${t.progress} between 0 and 100`),
+    check("cloud_migration_after_done_check", sql`${t.afterDone} in ('read_only', 'writable')`),
     // At most one migration that is not finished, enforced by the database
     // rather than by a read-then-write in the app.
     uniqueIndex("cloud_migration_one_active_idx")

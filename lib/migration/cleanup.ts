@@ -19,13 +19,15 @@ export const migrationSource = (id: number) => `migration:${id}` as const;
 export async function cleanUpMigration(
   context: MigrationContext,
   row: MigrationRow,
-  options: { abortUpload: boolean },
+  options: { abortUpload: boolean; keepReadOnly?: boolean },
 ): Promise<void> {
   const { db } = context.handle;
   const steps: [string, () => Promise<void>][] = [
     [
       "lift read-only mode",
       async () => {
+        // Done with a cut-over: the freeze stays, handed over by settleCutOver.
+        if (options.keepReadOnly) return;
         const status = await readOnlyStatus(db);
         if (status.enabled && status.source === migrationSource(row.id)) {
           await disableReadOnly(context.handle);

@@ -8,18 +8,24 @@ import type { StoreStatus } from "@/lib/upload";
  */
 export type CloudVerdict =
   | { next: "upload" }
-  | { next: "wait"; phase: "received" | "verifying" | "restoring" }
+  | { next: "wait"; phase: CloudPhase; queuePosition: number | null }
   | { next: "done"; tables: Record<string, number> }
   | { next: "failed"; reason: string };
+
+/** What the page says while the cloud works: its phase, "queued" while in line. */
+export type CloudPhase = "received" | "queued" | "verifying" | "restoring";
 
 export function followStore(status: StoreStatus): CloudVerdict {
   switch (status.status) {
     case "awaiting_upload":
       return { next: "upload" };
-    case "received":
+    case "received": {
+      const queuePosition = status.queue_position ?? null;
+      return { next: "wait", phase: queuePosition ? "queued" : "received", queuePosition };
+    }
     case "verifying":
     case "restoring":
-      return { next: "wait", phase: status.status };
+      return { next: "wait", phase: status.status, queuePosition: null };
     case "restored":
       return { next: "done", tables: status.tables ?? {} };
     case "failed":

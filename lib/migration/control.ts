@@ -1,3 +1,4 @@
+import type { AfterDone } from "@/db/schema";
 import { recordAudit } from "@/lib/audit";
 import { assertAdmin, type Actor } from "@/lib/auth";
 import { appVersion } from "@/lib/config/version";
@@ -17,21 +18,28 @@ import { createStoreMigration } from "./store-link";
  * Starts a migration: claims the one slot (the database refuses a second),
  * asks the store to open it (it checks the version), then runs it in the
  * background on this node. A store refusal ends the row as `error` and is
- * returned to the admin as the action's message.
+ * returned to the admin as the action's message. `afterDone` is the cut-over
+ * (see afterDoneChoices): by default the instance stays read-only once the
+ * cloud has the copy.
  */
-export async function startMigration(context: MigrationContext, actor: Actor): Promise<number> {
+export async function startMigration(
+  context: MigrationContext,
+  actor: Actor,
+  options: { afterDone?: AfterDone } = {},
+): Promise<number> {
   assertAdmin(actor);
   const { db } = context.handle;
+  const afterDone = options.afterDone ?? "read_only";
   const row = await insertMigration(
     db,
-    { startedById: actor.id, storeUrl: context.storeUrl, ownerNode: context.nodeId },
+    { startedById: actor.id, storeUrl: context.storeUrl, ownerNode: context.nodeId, afterDone },
     (tx, inserted) =>
       recordAudit(tx, {
         actorId: actor.id,
         action: "migration.start",
         targetType: "cloud_migration",
         targetId: inserted.id,
-        details: { storeUrl: context.storeUrl },
+        details: { storeUrl: context.storeUrl, afterDone },
       }),
   );
   try {

@@ -7,6 +7,7 @@ export {
   type CheckStatus,
   type PreflightCheck,
 } from "./preflight";
+export { movedTo, resumeEditingHere, MOVED_REASON } from "./cut-over";
 export { recoverMigrations } from "./recover";
 export {
   eventsSince,

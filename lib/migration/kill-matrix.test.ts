@@ -14,6 +14,7 @@ import type { ArchiveRestorer } from "@/lib/store/restorer";
 import { createTestDatabase, testEngines, type TestDatabase } from "@/lib/testing/engines";
 import { insertUser } from "@/lib/testing/fixtures";
 import { startStoreApiProxy, type StoreApiProxy } from "@/lib/upload/testing/store-api-proxy";
+import { movedSource, resumeEditingHere } from "./cut-over";
 import { recoverMigrations } from "./recover";
 import { getMigration, type MigrationRow } from "./row";
 import { startMigrationRig, watchMigration, type MigrationRig } from "./testing/rig";
@@ -123,6 +124,11 @@ describe.runIf(testEngines().includes("postgres"))(
       front.plan = () => "pass";
       await recoverMigrations(rig.context);
       const row = await watchMigration(rig, crashed.id, undefined, [], 60_000);
+      if (row.state === "done") {
+        // The child chose the default cut-over: read-only, pointing to the cloud.
+        expect((await readOnlyStatus(database.db)).source).toBe(movedSource(row.id));
+        await resumeEditingHere(rig.context, admin);
+      }
       expect((await readOnlyStatus(database.db)).enabled).toBe(false);
       expect(await isSchedulerPaused(database.db)).toBe(false);
       expect(fs.existsSync(path.join(rig.context.workDir, String(crashed.id)))).toBe(false);
@@ -195,6 +201,14 @@ describe.runIf(testEngines().includes("postgres"))(
       const crashed = await killAt(() => holdAt("POST /multipart", "holdBefore"));
       expect(crashed.state).toBe("upload");
       expect(crashed.bytesDone).toBe(0);
+      await expectDoneWithStoreCounts(await restart(crashed));
+    });
+
+    it("the store began the multipart upload, its answer lost: a single PUT replaces it, done", async () => {
+      // The restarted node sends this size in one PUT; the store drops the
+      // multipart upload it opened for the dead one.
+      const crashed = await killAt(() => holdAt("POST /multipart", "holdAnswer"));
+      expect(crashed.state).toBe("upload");
       await expectDoneWithStoreCounts(await restart(crashed));
     });
 

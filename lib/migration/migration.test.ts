@@ -14,6 +14,7 @@ import { instanceId } from "@/lib/settings";
 import { describeEachEngine } from "@/lib/testing/engines";
 import { insertUser } from "@/lib/testing/fixtures";
 import { cancelMigration, startMigration } from "./control";
+import { movedSource, movedTo, resumeEditingHere } from "./cut-over";
 import { recoverMigrations } from "./recover";
 import { eventsSince } from "./row";
 import { startMigrationRig, watchMigration, type MigrationRig } from "./testing/rig";
@@ -94,7 +95,7 @@ describeEachEngine("Migrate to Cloud", (database, engine) => {
     }
 
     expect(row.readOnlyFrom).toBeInstanceOf(Date);
-    expect(row.readOnlyUntil!.getTime()).toBeGreaterThanOrEqual(row.readOnlyFrom!.getTime());
+    expect(row.readOnlyUntil).toBeNull(); // the cut-over keeps it read-only
     expect(fs.existsSync(path.join(rig.context.workDir, String(id)))).toBe(false);
     const actions = (
       await database()
@@ -104,12 +105,38 @@ describeEachEngine("Migrate to Cloud", (database, engine) => {
     ).map((a) => a.action);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(actions).toContain("migration.start");
+
+    // The cut-over (the default): this instance stays read-only, pointing to
+    // the cloud, until an admin chooses to resume editing here.
+    const frozen = await readOnlyStatus(database().db);
+    expect(frozen.enabled).toBe(true);
+    expect(frozen.source).toBe(movedSource(id));
+    expect(await movedTo(rig.context)).toEqual({
+      migrationId: id,
+      cloudUrl: row.cloudUrl,
+      movedAt: row.finishedAt!.toISOString(),
+    });
+    // Recovery does not lift it: the migration that holds it is done.
+    await recoverMigrations(rig.context);
+    expect((await readOnlyStatus(database().db)).enabled).toBe(true);
+    const member = await insertUser(database().db, { role: "user" });
+    await expect(resumeEditingHere(rig.context, member)).rejects.toThrow();
+    await resumeEditingHere(rig.context, admin);
+    expect((await readOnlyStatus(database().db)).enabled).toBe(false);
+    await expect(resumeEditingHere(rig.context, admin)).rejects.toThrow(/not held read-only/);
+    const resumed = await database()
+      .db.select()
+      .from(auditLog)
+      .where(eq(auditLog.action, "migration.resume_editing"));
+    expect(resumed.map((a) => [a.actorId, a.targetId])).toEqual([[admin.id, String(id)]]);
   });
 
   it("refuses a second migration while one runs", async () => {
     rig.proxy.delayMs = 300;
-    const id = await startMigration(rig.context, admin);
-    await expect(startMigration(rig.context, admin)).rejects.toThrow(/ongoing migration/);
+    const id = await startMigration(rig.context, admin, { afterDone: "writable" });
+    await expect(startMigration(rig.context, admin, { afterDone: "writable" })).rejects.toThrow(
+      /ongoing migration/,
+    );
     await cancelMigration(rig.context, admin, id);
     const row = await watchMigration(rig, id);
     expect(row.state).toBe("cancelled");
@@ -136,7 +163,7 @@ describeEachEngine("Migrate to Cloud", (database, engine) => {
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
       if (phase === "upload") rig.proxy.delayMs = 2000;
-      const id = await startMigration(rig.context, admin);
+      const id = await startMigration(rig.context, admin, { afterDone: "writable" });
       await watchMigration(rig, id, (row) => row.state === phase);
       if (phase === "dump") {
         // Only a dump still under way counts: check the row says so when we cancel.

@@ -6,6 +6,7 @@ import { readOnlyStatus } from "@/lib/read-only";
 import { nodeStaleAfterSeconds } from "@/lib/scheduler";
 import { instanceId, secretStorageSummary } from "@/lib/settings";
 import type { MigrationContext } from "./context";
+import { movedTo } from "./cut-over";
 import { schemaMigrationId } from "./control";
 import { unfinishedMigrations } from "./row";
 import { checkStore } from "./store-link";
@@ -34,6 +35,7 @@ export async function runPreflight(context: MigrationContext): Promise<Preflight
     diskCheck(context),
     databaseCheck(context),
     runningCheck(context),
+    movedCheck(context),
     nodesCheck(context),
     secretsCheck(context),
   ]);
@@ -59,6 +61,18 @@ async function guard(
       detail: error instanceof Error ? error.message : String(error),
     };
   }
+}
+
+function movedCheck(context: MigrationContext) {
+  return guard("moved", "This instance has not moved to the cloud already", async () => {
+    const moved = await movedTo(context);
+    if (!moved)
+      return { status: "pass", detail: "It is not held read-only by a finished migration." };
+    return {
+      status: "fail",
+      detail: `It moved on ${moved.movedAt ?? "an earlier date"} to ${moved.cloudUrl ?? "the cloud"} and stays read-only. To migrate again, resume editing here first.`,
+    };
+  });
 }
 
 function storeCheck(context: MigrationContext) {

@@ -6,6 +6,7 @@ import { log } from "@/lib/log";
 import { disableReadOnly, readOnlyStatus } from "@/lib/read-only";
 import { isSchedulerPaused, nodeStaleAfterSeconds, resumeScheduler } from "@/lib/scheduler";
 import { cleanUpMigration } from "./cleanup";
+import { settleCutOver } from "./cut-over";
 import type { MigrationContext } from "./context";
 import {
   claimOwnership,
@@ -79,7 +80,10 @@ async function liftOrphanedHolds(context: MigrationContext): Promise<void> {
   const readOnlyOwner = holder(readOnly.source);
   if (readOnly.enabled && readOnlyOwner !== null) {
     const row = await getMigration(db, readOnlyOwner);
-    if (!row || isTerminal(row.state)) await disableReadOnly(context.handle);
+    // Done with a cut-over that keeps it read-only (a crash came before the
+    // hand-over): settle it as the run would have; otherwise lift it.
+    if (row?.state === "done" && row.afterDone === "read_only") await settleCutOver(context, row);
+    else if (!row || isTerminal(row.state)) await disableReadOnly(context.handle);
   }
   const paused = await isSchedulerPaused(db);
   const reason = rowsOf<{ reason: string | null }>(

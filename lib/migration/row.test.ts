@@ -18,6 +18,7 @@ describeEachEngine("migration row and its event log", (database) => {
       startedById: admin.id,
       storeUrl: "http://127.0.0.1:1",
       ownerNode: "row-test",
+      afterDone: "writable",
     });
 
     // A reader polls the row as the progress page and the tests do, while the
@@ -63,6 +64,7 @@ describeEachEngine("migration row and its event log", (database) => {
       startedById: admin.id,
       storeUrl: "http://127.0.0.1:1",
       ownerNode: "row-test",
+      afterDone: "writable",
     });
     await expect(updateMigration(db, row.id, "init", { state: "dump" })).rejects.toThrow(
       ForbiddenTransition,

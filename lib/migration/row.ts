@@ -1,6 +1,11 @@
 import { and, asc, desc, eq, gt, isNull, notInArray, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { cloudMigration, cloudMigrationEvent, type MigrationState } from "@/db/schema";
+import {
+  cloudMigration,
+  cloudMigrationEvent,
+  type AfterDone,
+  type MigrationState,
+} from "@/db/schema";
 import { channels, notify } from "@/lib/cluster/notify";
 import { AppError, isUniqueViolation } from "@/lib/errors";
 import { canTransition, terminalStates } from "./states";
@@ -17,7 +22,7 @@ const unfinished = notInArray(cloudMigration.state, [...terminalStates]);
  */
 export async function insertMigration(
   db: Database,
-  values: { startedById: number; storeUrl: string; ownerNode: string },
+  values: { startedById: number; storeUrl: string; ownerNode: string; afterDone: AfterDone },
   /** Written in the same transaction (the audit entry): both or neither. */
   alongside?: (tx: Database, row: MigrationRow) => Promise<void>,
 ): Promise<MigrationRow> {
@@ -188,6 +193,10 @@ export interface MigrationView {
   finishedAt: string | null;
   readOnlyFrom: string | null;
   readOnlyUntil: string | null;
+  afterDone: AfterDone;
+  /** After the upload: what the store says it is doing, and its place in line. */
+  cloudPhase: string | null;
+  cloudQueuePosition: number | null;
   version: number;
 }
 
@@ -207,6 +216,9 @@ export function toView(row: MigrationRow): MigrationView {
     finishedAt: row.finishedAt?.toISOString() ?? null,
     readOnlyFrom: row.readOnlyFrom?.toISOString() ?? null,
     readOnlyUntil: row.readOnlyUntil?.toISOString() ?? null,
+    afterDone: row.afterDone,
+    cloudPhase: row.cloudPhase,
+    cloudQueuePosition: row.cloudQueuePosition,
     version: row.version,
   };
 }

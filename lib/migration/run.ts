@@ -19,6 +19,7 @@ import {
 } from "@/lib/upload";
 import { cleanUpMigration, migrationSource } from "./cleanup";
 import { followStore, type CloudVerdict } from "./cloud-verdict";
+import { settleCutOver } from "./cut-over";
 import { archivePathFor, type MigrationContext } from "./context";
 import { ProgressWriter } from "./progress-writer";
 import { getMigration, updateMigration, type MigrationRow } from "./row";
@@ -87,7 +88,8 @@ async function runPhases(context: MigrationContext, id: number): Promise<void> {
     if (row.state !== "upload")
       throw new AppError("conflict", "state", `cannot run from ${row.state}`);
     const restored = await upload(context, row, gone, abort.signal, resumed);
-    await cleanUpMigration(context, row, { abortUpload: false });
+    const keepReadOnly = row.afterDone === "read_only";
+    await cleanUpMigration(context, row, { abortUpload: false, keepReadOnly });
     await step("upload", {
       state: "done",
       progress: 100,
@@ -96,7 +98,9 @@ async function runPhases(context: MigrationContext, id: number): Promise<void> {
       finishedAt: new Date(),
       etaSeconds: 0,
     });
-    migrationLog.info({ tables: restored.tables }, "migration done");
+    // A crash between `done` and this leaves the freeze to recovery, which settles it the same way.
+    await settleCutOver(context, row);
+    migrationLog.info({ tables: restored.tables, afterDone: row.afterDone }, "migration done");
   } catch (error) {
     const cancelled =
       error instanceof MigrationGone || abort.signal.reason instanceof MigrationGone;
@@ -257,7 +261,7 @@ async function upload(
             etaSeconds: p.etaSeconds,
           }),
       });
-      verdict = { next: "wait", phase: "received" };
+      verdict = { next: "wait", phase: "received", queuePosition: null };
     } catch (error) {
       // "It takes no more uploads": the store has it (or ended it); follow it.
       if (!isStateConflict(error)) throw error;
@@ -267,7 +271,28 @@ async function upload(
       await writer.flush();
     }
   }
-  return settleWithStore(store, verdict, signal, context.restoreTimeoutMs ?? 30 * 60_000);
+  // The page shows what the cloud is doing (in line, verifying, restoring).
+  let shown: string | null = null;
+  const showCloud = async (phase: string, queuePosition: number | null) => {
+    const key = `${phase}:${queuePosition}`;
+    if (key === shown) return;
+    shown = key;
+    if (
+      !(await updateMigration(db, row.id, "upload", {
+        cloudPhase: phase,
+        cloudQueuePosition: queuePosition,
+      }))
+    ) {
+      gone();
+    }
+  };
+  return settleWithStore(
+    store,
+    verdict,
+    signal,
+    context.restoreTimeoutMs ?? 30 * 60_000,
+    showCloud,
+  );
 }
 
 async function archiveIntact(file: string, sha256: string): Promise<boolean> {
@@ -285,11 +310,13 @@ async function settleWithStore(
   first: CloudVerdict,
   signal: AbortSignal,
   timeoutMs: number,
+  show: (phase: string, queuePosition: number | null) => Promise<void>,
 ): Promise<{ tables: Record<string, number> }> {
   const deadline = Date.now() + timeoutMs;
   let verdict = first;
   for (;;) {
     signal.throwIfAborted();
+    if (verdict.next === "wait") await show(verdict.phase, verdict.queuePosition);
     if (verdict.next === "done") return { tables: verdict.tables };
     if (verdict.next === "failed") {
       throw new AppError(

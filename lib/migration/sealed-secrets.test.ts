@@ -49,7 +49,7 @@ describeEachEngine("a migration seals secrets for the store", (database, engine)
   });
 
   it("uploads no secret in plaintext; the cloud copy keeps them under the store's cloud-copy key", async () => {
-    const id = await startMigration(rig.context, admin);
+    const id = await startMigration(rig.context, admin, { afterDone: "writable" });
     const row = await watchMigration(rig, id);
     expect(row.state, row.error ?? "").toBe("done");
     const { keys } = rig.store.ctx;

@@ -4,6 +4,7 @@ export { READ_ONLY_CODE, READ_ONLY_MESSAGE } from "./message";
 export {
   disableReadOnly,
   enableReadOnly,
+  handOverReadOnly,
   readOnlyStatus,
   releaseLocalLease,
   type EnableOptions,

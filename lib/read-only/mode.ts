@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import postgres from "postgres";
 import type { Database, DatabaseHandle } from "@/db/client";
 import { readOnlyState } from "@/db/schema";
@@ -120,6 +120,35 @@ export async function disableReadOnly(
         and database = (select oid from pg_database where datname = current_database())
         and pid <> pg_backend_pid()`);
   }
+}
+
+/**
+ * Hands a read-only mode that is on from one holder to another (a migration's
+ * freeze becomes the instance's "moved to the cloud"), only if `from` still
+ * holds it. True when it did.
+ */
+export async function handOverReadOnly(
+  handle: DatabaseHandle,
+  from: string,
+  to: { source: string; reason: string },
+): Promise<boolean> {
+  return handle.db.transaction(async (tx) => {
+    const changed = await tx
+      .update(readOnlyState)
+      .set({ source: to.source, reason: to.reason, changedAt: new Date() })
+      .where(
+        and(
+          eq(readOnlyState.id, 1),
+          eq(readOnlyState.enabled, true),
+          eq(readOnlyState.source, from),
+        ),
+      )
+      .returning({ id: readOnlyState.id });
+    if (!changed.length) return false;
+    await notify(tx, channels.readOnly, { enabled: true });
+    setLocalReadOnlyState({ enabled: true, reason: to.reason });
+    return true;
+  });
 }
 
 /** Drops this process's lock connection, if it holds one. */

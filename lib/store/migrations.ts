@@ -28,6 +28,15 @@ export const unfinishedStates: readonly StoreMigration["state"][] = [
 
 export async function singleUploadUrl(ctx: StoreContext, m: StoreMigration): Promise<UploadUrl> {
   assertAwaitingUpload(m);
+  // An instance that asks for one PUT has given up a multipart upload it had
+  // begun (restarted before it recorded the upload id, or on a node that
+  // sends this size in one piece): drop it, or `uploaded` would wait for a
+  // `complete` that never comes.
+  if (m.uploadId) {
+    await ctx.storage.abortMultipart(m.objectKey, m.uploadId);
+    await transition(ctx, m, { uploadId: null, uploadSize: null, partSize: null, partCount: null });
+    log.info({ store_migration: m.externalId }, "open multipart upload dropped for a single PUT");
+  }
   return {
     url: await ctx.storage.presignPut(m.objectKey, ctx.urlTtlSeconds),
     headers: ctx.storage.sseHeaders,

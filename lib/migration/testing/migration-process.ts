@@ -31,5 +31,7 @@ const id = await startMigration(
     name: "Admin",
     role: "admin",
   },
+  // The product's default cut-over: read-only once done.
+  { afterDone: "read_only" },
 );
 process.send?.({ started: id });

@@ -4,6 +4,7 @@ import { migrationContext } from "@/app/_lib/migration-context";
 import {
   estimateReadOnlySeconds,
   isTerminal,
+  movedTo,
   preflightPasses,
   recentMigrations,
   runPreflight,
@@ -13,7 +14,10 @@ import {
 } from "@/lib/migration";
 import { DownloadDump } from "./download-dump";
 import { formatDuration } from "./format";
-import { MigrationProgress, StartMigration } from "./migration-panel";
+import { MigrationProgress } from "./migration-progress";
+import { MigrationWatcher } from "./migration-watcher";
+import { ResumeEditing } from "./resume-editing";
+import { StartMigration } from "./start-migration";
 
 const checkIcon: Record<PreflightCheck["status"], string> = { pass: "✓", warn: "!", fail: "✗" };
 const checkColor: Record<PreflightCheck["status"], string> = {
@@ -30,12 +34,14 @@ export async function MigrateToCloud() {
   const last = migrations[0];
   const checks = active ? [] : await runPreflight(context);
   const estimate = formatDuration(await estimateReadOnlySeconds(context));
+  const moved = active ? null : await movedTo(context);
   return (
     <div data-testid="migrate-to-cloud">
       {active ? (
         <MigrationProgress initial={toView(active)} />
       ) : (
         <>
+          <MigrationWatcher latestId={last?.id ?? null} />
           <p className="text-sm text-slate-600">
             Copies this whole instance — collections, questions, dashboards, users, settings — to
             Liftoff Cloud, which verifies every table before it reports done. While it runs (about{" "}
@@ -55,7 +61,10 @@ export async function MigrateToCloud() {
               ) : (
                 "the cloud"
               )}
-              . Changes made here since then are not copied.
+              .{" "}
+              {moved
+                ? "This instance stays read-only so that the copy is the whole truth."
+                : "Changes made here since then are not copied."}
               {last.restoredTables && (
                 <ul
                   className="mt-2 grid grid-cols-2 gap-x-6 font-mono text-xs md:grid-cols-3"
@@ -68,6 +77,7 @@ export async function MigrateToCloud() {
                   ))}
                 </ul>
               )}
+              {moved && <ResumeEditing />}
             </div>
           )}
           {last?.state === "error" && (

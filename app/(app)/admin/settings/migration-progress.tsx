@@ -1,0 +1,137 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useEffect, useState, useTransition } from "react";
+import type { MigrationView } from "@/lib/migration/row";
+import { isTerminal, stateLabels } from "@/lib/migration/states";
+import { ConfirmDialog } from "./confirm-dialog";
+import { formatBytes, formatDuration } from "./format";
+import { cancelMigrationAction } from "./migration-actions";
+import { useLiveMigration } from "./use-live-migration";
+
+const ordinal = (n: number) =>
+  `${n}${n % 100 >= 11 && n % 100 <= 13 ? "th" : (["th", "st", "nd", "rd"][n % 10] ?? "th")}`;
+
+/** After the upload, the cloud's own phase; before, the migration's. */
+function phaseLabel(view: MigrationView): string {
+  if (view.state !== "upload" || !view.cloudPhase) return stateLabels[view.state];
+  switch (view.cloudPhase) {
+    case "queued":
+      return `Waiting for the cloud (${ordinal(view.cloudQueuePosition ?? 1)} in line)…`;
+    case "verifying":
+      return "The cloud is verifying the snapshot…";
+    case "restoring":
+      return "The cloud is restoring the snapshot…";
+    default:
+      return "The cloud received the snapshot…";
+  }
+}
+
+export function MigrationProgress({
+  initial,
+  replayFrom,
+  onFinished,
+}: {
+  initial: MigrationView;
+  /** Show every change after this version (a migration this page just started). */
+  replayFrom?: number;
+  onFinished?: () => void;
+}) {
+  const router = useRouter();
+  const view = useLiveMigration(initial, replayFrom);
+  const [confirming, setConfirming] = useState(false);
+  const [pending, startTransition] = useTransition();
+  const [error, setError] = useState<string | null>(null);
+  const finished = isTerminal(view.state);
+  useEffect(() => {
+    if (!finished || isTerminal(initial.state)) return;
+    // Let the last step show, then hand over to the server's view of the ending.
+    const timer = setTimeout(() => {
+      onFinished?.();
+      router.refresh();
+    }, 300);
+    return () => clearTimeout(timer);
+  }, [finished, initial.state, router, onFinished]);
+
+  const cancel = () =>
+    startTransition(async () => {
+      setConfirming(false);
+      const form = new FormData();
+      form.set("id", String(view.id));
+      const result = await cancelMigrationAction(null, form);
+      if (!result.ok) setError(result.error.message);
+    });
+
+  return (
+    <div data-testid="migration-progress-panel">
+      <div className="flex items-baseline justify-between">
+        <p className="font-medium" data-testid="migration-state" data-state={view.state}>
+          {phaseLabel(view)}
+        </p>
+        <p className="text-sm text-slate-600">{view.progress}%</p>
+      </div>
+      <div
+        role="progressbar"
+        aria-label="Migration progress"
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={view.progress}
+        data-testid="migration-progress"
+        className="mt-2 h-3 w-full overflow-hidden rounded bg-slate-200"
+      >
+        <div
+          className={`h-full transition-all ${view.state === "error" ? "bg-red-500" : view.state === "cancelled" ? "bg-slate-400" : "bg-indigo-600"}`}
+          style={{ width: `${view.progress}%` }}
+        />
+      </div>
+      <dl className="mt-3 grid grid-cols-3 gap-2 text-sm text-slate-600">
+        <div>
+          <dt className="text-xs uppercase">Done</dt>
+          <dd data-testid="migration-bytes">
+            {formatBytes(view.bytesDone)} of{" "}
+            {/* The dump's total is the tables' size on disk: what it writes comes out smaller. */}
+            {view.state === "dump" && view.bytesTotal !== null ? "about " : ""}
+            {formatBytes(view.bytesTotal)}
+          </dd>
+        </div>
+        <div>
+          <dt className="text-xs uppercase">Throughput</dt>
+          <dd>
+            {view.throughputBytesPerSecond
+              ? `${formatBytes(view.throughputBytesPerSecond)}/s`
+              : "—"}
+          </dd>
+        </div>
+        <div>
+          <dt className="text-xs uppercase">Time left</dt>
+          <dd data-testid="migration-eta">{formatDuration(view.etaSeconds)}</dd>
+        </div>
+      </dl>
+      {!finished && (
+        <button
+          type="button"
+          disabled={pending}
+          onClick={() => setConfirming(true)}
+          className="mt-4 rounded-md bg-red-600 px-3 py-2 text-sm font-medium text-white disabled:opacity-50"
+        >
+          Cancel migration
+        </button>
+      )}
+      {error && (
+        <p role="alert" className="mt-2 text-sm text-red-700">
+          {error}
+        </p>
+      )}
+      {confirming && (
+        <ConfirmDialog
+          title="Cancel the migration?"
+          body="The upload stops, the cloud discards what arrived, and this instance becomes writable again. Nothing is lost here."
+          confirmLabel="Cancel migration"
+          danger
+          onConfirm={cancel}
+          onClose={() => setConfirming(false)}
+        />
+      )}
+    </div>
+  );
+}
