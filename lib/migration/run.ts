@@ -3,7 +3,7 @@ import path from "node:path";
 import type { SecretOptions } from "@/lib/dump/secrets";
 import { writeDumpArchive } from "@/lib/dump/write";
 import { channels, listen } from "@/lib/cluster/notify";
-import { AppError, publicFailureMessage } from "@/lib/errors";
+import { AppError, publicFailureMessage, systemErrorCode } from "@/lib/errors";
 import { log } from "@/lib/log";
 import { enableReadOnly } from "@/lib/read-only";
 import { pauseScheduler } from "@/lib/scheduler";
@@ -12,6 +12,7 @@ import { sealForStore } from "@/lib/secrets/sealed-box";
 import { instanceId } from "@/lib/settings";
 import {
   isStateConflict,
+  publicUploadCause,
   sha256OfFile,
   StoreClient,
   StoreRequestError,
@@ -354,5 +355,9 @@ async function settleWithStore(
 
 /** A message an admin can act on; the details go to the log. */
 function describeFailure(error: unknown): string {
+  // A store call outside the upload (its status, after a restart).
+  if (error instanceof StoreRequestError || systemErrorCode(error)) {
+    return `The migration stopped: ${publicUploadCause(error)}.`;
+  }
   return publicFailureMessage(error, "The migration");
 }

@@ -4,7 +4,7 @@ export {
   type UploadOptions,
   type UploadOutcome,
 } from "./upload";
-export { UploadError } from "./errors";
+export { publicUploadCause, UploadError } from "./errors";
 export { isStateConflict, StoreClient, StoreRequestError, type StoreStatus } from "./store-client";
 export type { UploadProgress } from "./progress";
 export { defaultRetryPolicy, type RetryPolicy } from "./retry";

@@ -37,6 +37,8 @@ export class StoreRequestError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The store's own words (its messages are public ones), without the route. */
+    readonly reason: string = message,
   ) {
     super(message);
     this.name = "StoreRequestError";
@@ -127,6 +129,7 @@ export class StoreClient {
           response.status,
           error.code,
           `The store refused ${method} ${route || "/"} (${response.status}): ${error.message}`,
+          error.message,
         );
       }
       const payload: unknown = await response.json().catch(() => null);

@@ -3,7 +3,7 @@ import http from "node:http";
 import https from "node:https";
 import type { Database } from "@/db/client";
 import { log } from "@/lib/log";
-import { UploadError } from "./errors";
+import { publicUploadCause, UploadError } from "./errors";
 import { sha256OfFile } from "./hash-file";
 import { uploadMultipart } from "./multipart";
 import { forgetUpload, loadUpload } from "./parts-repo";
@@ -143,8 +143,7 @@ export async function uploadArchive(options: UploadOptions): Promise<UploadOutco
     }
     await forgetUpload(options.db, options.migrationId).catch(() => {});
     if (cancelled) throw new UploadError("The upload was cancelled.", { cause: error, cancelled });
-    const message = error instanceof Error ? error.message : String(error);
-    throw new UploadError(`The upload failed: ${message}`, { cause: error });
+    throw new UploadError(`The upload failed: ${publicUploadCause(error)}`, { cause: error });
   } finally {
     agents.http.destroy();
     agents.https.destroy();
