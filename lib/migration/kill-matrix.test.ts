@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { desc, eq } from "drizzle-orm";
 import postgres from "postgres";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { cloudMigration, storeMigrations } from "@/db/schema";
 import type { Actor } from "@/lib/auth";
 import { readOnlyStatus } from "@/lib/read-only";
@@ -18,6 +18,9 @@ import { movedSource, resumeEditingHere } from "./cut-over";
 import { recoverMigrations } from "./recover";
 import { getMigration, type MigrationRow } from "./row";
 import { startMigrationRig, watchMigration, type MigrationRig } from "./testing/rig";
+
+// Each case starts a process, migrates, kills and recovers: up to a minute on a busy machine.
+vi.setConfig({ testTimeout: 90_000 });
 
 /**
  * Kills (SIGKILL) a real server process running a migration at exact points,

@@ -129,7 +129,8 @@ describeEachEngine("Migrate to Cloud", (database, engine) => {
       .from(auditLog)
       .where(eq(auditLog.action, "migration.resume_editing"));
     expect(resumed.map((a) => [a.actorId, a.targetId])).toEqual([[admin.id, String(id)]]);
-  });
+    // The whole trip and back: on PGlite with a busy machine, more than the default 30 s.
+  }, 120_000);
 
   it("refuses a second migration while one runs", async () => {
     rig.proxy.delayMs = 300;
