@@ -184,13 +184,20 @@ test("an admin migrates a seeded instance while a member is kept read-only", asy
   await expect(adminPage.getByTestId("audit-list")).toContainText("migration.resume_editing");
 });
 
-test("an admin cancels a migration; the instance is writable again", async ({ page }) => {
+test("an admin cancels a migration; the instance is writable again", async ({ page, context }) => {
   await new SessionPage(page).signIn(seededAdmin.email, seededAdmin.password);
   await expect(page.getByTestId("current-user")).toBeVisible();
+  // A second tab already open on Settings, as another admin would have it.
+  const otherTab = await context.newPage();
+  await otherTab.goto("/admin/settings");
+  await expect(otherTab.getByTestId("start-migration")).toBeVisible();
   await page.goto("/admin/settings");
   await page.getByTestId("start-migration").click();
+  await page.getByRole("radio", { name: /Let this instance keep working/ }).check();
   await page.getByRole("button", { name: "Start migration" }).click();
   await expect(page.getByTestId("migration-progress")).toBeVisible();
+  // The other tab shows it without a reload.
+  await expect(otherTab.getByTestId("migration-progress")).toBeVisible({ timeout: 15_000 });
   await page.getByRole("button", { name: "Cancel migration" }).click();
   await page.getByRole("dialog").getByRole("button", { name: "Cancel migration" }).click();
   await expect(page.getByTestId("migration-history")).toContainText("Cancelled", {
