@@ -1,10 +1,10 @@
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newSealingPrivateKey, sealForStore, sealingKeyPair } from "@/lib/secrets/sealed-box";
 import { makeRealArchive } from "@/lib/store/testing/real-archive";
+import { runArchiveCli } from "./testing/run-cli";
 
 /**
  * verify and load, as a script runs them, on an archive a migration sealed
@@ -17,20 +17,7 @@ const storePrivateKey = newSealingPrivateKey();
 const store = sealingKeyPair(storePrivateKey);
 
 function run(script: string, args: string[], dataDir: string, env: Record<string, string> = {}) {
-  const result = spawnSync("npm", ["run", "--silent", script, "--", ...args], {
-    encoding: "utf8",
-    env: {
-      ...process.env,
-      LIFTOFF_DATA_DIR: dataDir,
-      DATABASE_URL: "",
-      LIFTOFF_LOG_LEVEL: "silent",
-      LIFTOFF_ENCRYPTION_KEY: "",
-      LIFTOFF_ARCHIVE_PASSPHRASE: "",
-      LIFTOFF_STORE_SEALING_KEY: "",
-      ...env,
-    },
-  });
-  return { status: result.status, output: result.stdout + result.stderr };
+  return runArchiveCli(script, args, dataDir, env);
 }
 
 describe("npm run verify / load on a store-sealed archive", { timeout: 240_000 }, () => {

@@ -1,9 +1,9 @@
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, testEngines } from "@/lib/testing/engines";
+import { runArchiveCli } from "./testing/run-cli";
 
 /**
  * The dump, verify and load commands as a script runs them: exit codes
@@ -22,19 +22,7 @@ function run(
   dataDir = instance,
   env: Record<string, string> = { LIFTOFF_ARCHIVE_PASSPHRASE: passphrase },
 ) {
-  const result = spawnSync("npm", ["run", "--silent", script, "--", ...args], {
-    encoding: "utf8",
-    env: {
-      ...process.env,
-      LIFTOFF_DATA_DIR: dataDir,
-      DATABASE_URL: "",
-      LIFTOFF_LOG_LEVEL: "silent",
-      LIFTOFF_ENCRYPTION_KEY: "",
-      LIFTOFF_ARCHIVE_PASSPHRASE: "",
-      ...env,
-    },
-  });
-  return { status: result.status, output: result.stdout + result.stderr };
+  return runArchiveCli(script, args, dataDir, env);
 }
 
 // Each command starts a process of its own: minutes on a busy machine.

@@ -1,4 +1,5 @@
 import { expect, it } from "vitest";
+import type { Database } from "@/db/client";
 import { describeEachEngine } from "@/lib/testing/engines";
 import { insertUser } from "@/lib/testing/fixtures";
 import {
@@ -10,16 +11,21 @@ import {
   updateMigration,
 } from "./row";
 
+/** A migration in `init`, as startMigration leaves it before the store answers. */
+async function newMigration(db: Database) {
+  const admin = await insertUser(db, { role: "admin" });
+  return insertMigration(db, {
+    startedById: admin.id,
+    storeUrl: "http://127.0.0.1:1",
+    ownerNode: "row-test",
+    afterDone: "writable",
+  });
+}
+
 describeEachEngine("migration row and its event log", (database) => {
   it("never shows a row version whose event is not in the log yet", async () => {
     const { db } = database();
-    const admin = await insertUser(db, { role: "admin" });
-    const row = await insertMigration(db, {
-      startedById: admin.id,
-      storeUrl: "http://127.0.0.1:1",
-      ownerNode: "row-test",
-      afterDone: "writable",
-    });
+    const row = await newMigration(db);
 
     // A reader polls the row as the progress page and the tests do, while the
     // writer moves it on. Every version it sees must already be replayable.
@@ -59,13 +65,7 @@ describeEachEngine("migration row and its event log", (database) => {
 
   it("refuses a state write that skips a phase or ends a migration as done from anywhere", async () => {
     const { db } = database();
-    const admin = await insertUser(db, { role: "admin" });
-    const row = await insertMigration(db, {
-      startedById: admin.id,
-      storeUrl: "http://127.0.0.1:1",
-      ownerNode: "row-test",
-      afterDone: "writable",
-    });
+    const row = await newMigration(db);
     await expect(updateMigration(db, row.id, "init", { state: "dump" })).rejects.toThrow(
       ForbiddenTransition,
     );

@@ -1,4 +1,3 @@
-import fs from "node:fs";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -6,7 +5,7 @@ import { rowsOf } from "@/db/rows";
 import { describeEachEngine } from "@/lib/testing/engines";
 import { storeBossSchema } from "./restore-queue";
 import type { ArchiveRestorer } from "./restorer";
-import { callStore, createStoreMigration } from "./testing/client";
+import { callStore, createStoreMigration, createWithArchive } from "./testing/client";
 import { startStoreHarness, waitForSettled, type StoreHarness } from "./testing/harness";
 import { makeRealArchive, targetDigests, type RealArchive } from "./testing/real-archive";
 
@@ -57,13 +56,7 @@ describeEachEngine("store restores run as jobs in line", (database, engine) => {
   async function uploadedAtOnce(count: number): Promise<Created[]> {
     const migrations: Created[] = [];
     for (let i = 0; i < count; i++) {
-      const created = await createStoreMigration(harness);
-      const put = await fetch(created.upload_url, {
-        method: "PUT",
-        headers: created.upload_headers,
-        body: new Uint8Array(fs.readFileSync(archive.file)),
-      });
-      expect(put.status).toBe(200);
+      const created = await createWithArchive(harness, archive.file);
       migrations.push(created);
     }
     const replies = await Promise.all(

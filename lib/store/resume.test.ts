@@ -1,10 +1,9 @@
-import fs from "node:fs";
 import path from "node:path";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { storeMigrations } from "@/db/schema";
 import { describeEachEngine } from "@/lib/testing/engines";
-import { callStore, createStoreMigration } from "./testing/client";
+import { callStore, createStoreMigration, createWithArchive } from "./testing/client";
 import { startStoreHarness, waitForSettled, type StoreHarness } from "./testing/harness";
 import {
   makeRealArchive,
@@ -28,13 +27,7 @@ describeEachEngine("store resumes work a restart lost", (database, engine) => {
    * store that died mid-way leaves it: the background work is gone.
    */
   async function leftIn(state: "received" | "verifying" | "restoring") {
-    const created = await createStoreMigration(harness);
-    const put = await fetch(created.upload_url, {
-      method: "PUT",
-      headers: created.upload_headers,
-      body: new Uint8Array(fs.readFileSync(archive.file)),
-    });
-    expect(put.status).toBe(200);
+    const created = await createWithArchive(harness, archive.file);
     await database()
       .db.update(storeMigrations)
       .set({ state, declaredSha256: archive.sha256, declaredSize: archive.size })

@@ -3,7 +3,12 @@ import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { newSealingPrivateKey, sealForStore, sealingKeyPair } from "@/lib/secrets/sealed-box";
 import { adminUrl, describeEachEngine } from "@/lib/testing/engines";
-import { callStore, createStoreMigration, instanceVersion } from "./testing/client";
+import {
+  callStore,
+  createStoreMigration,
+  createWithArchive,
+  instanceVersion,
+} from "./testing/client";
 import { startStoreHarness, waitForSettled, type StoreHarness } from "./testing/harness";
 import { makeRealArchive, targetExists } from "./testing/real-archive";
 
@@ -36,13 +41,7 @@ describeEachEngine("store sealing key", (database, engine) => {
       secrets: { mode: "store", instanceKey: null, storeSeal: sealForStore(other.publicKey) },
     });
     expect(archive.manifest.secrets.count).toBeGreaterThan(0);
-    const created = await createStoreMigration(harness);
-    const put = await fetch(created.upload_url, {
-      method: "PUT",
-      headers: created.upload_headers,
-      body: new Uint8Array(fs.readFileSync(archive.file)),
-    });
-    expect(put.status).toBe(200);
+    const created = await createWithArchive(harness, archive.file);
     const before = harness.targets.length;
     const reply = await callStore(harness, "POST", `/${created.external_id}/uploaded`, {
       token: created.token,

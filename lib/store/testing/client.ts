@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import type { StoreHarness } from "./harness";
 import { appVersion } from "@/lib/config/version";
 import { codeMigrations } from "@/lib/dump/migrations";
@@ -41,4 +42,16 @@ export async function createStoreMigration(harness: StoreHarness, instanceId = "
     upload_url: string;
     upload_headers: Record<string, string>;
   };
+}
+
+/** A store migration with `file` already PUT to its upload URL, as an uploader leaves it before `uploaded`. */
+export async function createWithArchive(harness: StoreHarness, file: string) {
+  const created = await createStoreMigration(harness);
+  const put = await fetch(created.upload_url, {
+    method: "PUT",
+    headers: created.upload_headers,
+    body: new Uint8Array(fs.readFileSync(file)),
+  });
+  if (put.status !== 200) throw new Error(`the archive PUT answered ${put.status}`);
+  return created;
 }

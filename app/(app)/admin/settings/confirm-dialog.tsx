@@ -1,6 +1,6 @@
 "use client";
 
-import type { ReactNode } from "react";
+import { useState, useTransition, type ReactNode } from "react";
 
 /** The one confirm dialog of the settings page: a question, what follows, and two buttons. */
 export function ConfirmDialog({
@@ -50,5 +50,56 @@ export function ConfirmDialog({
         </div>
       </div>
     </div>
+  );
+}
+
+/**
+ * A button that asks first, then runs `action`, showing its refusal under
+ * the button. For the settings page's irreversible steps (cancel a
+ * migration, resume editing on a moved instance).
+ */
+export function ConfirmedAction({
+  label,
+  buttonClassName,
+  testId,
+  dialog,
+  action,
+}: {
+  label: string;
+  buttonClassName: string;
+  testId?: string;
+  dialog: { title: string; body: string; confirmLabel: string; danger?: boolean };
+  action: () => Promise<{ ok: true } | { ok: false; error: { message: string } }>;
+}) {
+  const [confirming, setConfirming] = useState(false);
+  const [pending, startTransition] = useTransition();
+  const [error, setError] = useState<string | null>(null);
+  const run = () =>
+    startTransition(async () => {
+      setConfirming(false);
+      setError(null);
+      const result = await action();
+      if (!result.ok) setError(result.error.message);
+    });
+  return (
+    <>
+      <button
+        type="button"
+        disabled={pending}
+        onClick={() => setConfirming(true)}
+        data-testid={testId}
+        className={`${buttonClassName} disabled:opacity-50`}
+      >
+        {label}
+      </button>
+      {error && (
+        <p role="alert" className="mt-2 text-sm text-red-700">
+          {error}
+        </p>
+      )}
+      {confirming && (
+        <ConfirmDialog {...dialog} onConfirm={run} onClose={() => setConfirming(false)} />
+      )}
+    </>
   );
 }

@@ -1,10 +1,10 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useEffect, useState, useTransition } from "react";
+import { useEffect } from "react";
 import type { MigrationView } from "@/lib/migration/row";
 import { isTerminal, stateLabels } from "@/lib/migration/states";
-import { ConfirmDialog } from "./confirm-dialog";
+import { ConfirmedAction } from "./confirm-dialog";
 import { formatBytes, formatDuration } from "./format";
 import { cancelMigrationAction } from "./migration-actions";
 import { useLiveMigration } from "./use-live-migration";
@@ -39,9 +39,6 @@ export function MigrationProgress({
 }) {
   const router = useRouter();
   const view = useLiveMigration(initial, replayFrom);
-  const [confirming, setConfirming] = useState(false);
-  const [pending, startTransition] = useTransition();
-  const [error, setError] = useState<string | null>(null);
   const finished = isTerminal(view.state);
   useEffect(() => {
     if (!finished || isTerminal(initial.state)) return;
@@ -52,15 +49,6 @@ export function MigrationProgress({
     }, 300);
     return () => clearTimeout(timer);
   }, [finished, initial.state, router, onFinished]);
-
-  const cancel = () =>
-    startTransition(async () => {
-      setConfirming(false);
-      const form = new FormData();
-      form.set("id", String(view.id));
-      const result = await cancelMigrationAction(null, form);
-      if (!result.ok) setError(result.error.message);
-    });
 
   return (
     <div data-testid="migration-progress-panel">
@@ -108,29 +96,23 @@ export function MigrationProgress({
         </div>
       </dl>
       {!finished && (
-        <button
-          type="button"
-          disabled={pending}
-          onClick={() => setConfirming(true)}
-          className="mt-4 rounded-md bg-red-600 px-3 py-2 text-sm font-medium text-white disabled:opacity-50"
-        >
-          Cancel migration
-        </button>
-      )}
-      {error && (
-        <p role="alert" className="mt-2 text-sm text-red-700">
-          {error}
-        </p>
-      )}
-      {confirming && (
-        <ConfirmDialog
-          title="Cancel the migration?"
-          body="The upload stops, the cloud discards what arrived, and this instance becomes writable again. Nothing is lost here."
-          confirmLabel="Cancel migration"
-          danger
-          onConfirm={cancel}
-          onClose={() => setConfirming(false)}
-        />
+        <div className="mt-4">
+          <ConfirmedAction
+            label="Cancel migration"
+            buttonClassName="rounded-md bg-red-600 px-3 py-2 text-sm font-medium text-white"
+            dialog={{
+              title: "Cancel the migration?",
+              body: "The upload stops, the cloud discards what arrived, and this instance becomes writable again. Nothing is lost here.",
+              confirmLabel: "Cancel migration",
+              danger: true,
+            }}
+            action={() => {
+              const form = new FormData();
+              form.set("id", String(view.id));
+              return cancelMigrationAction(null, form);
+            }}
+          />
+        </div>
       )}
     </div>
   );
