@@ -17,6 +17,8 @@ export interface StoreContext {
   tokenTtlMs: number;
   /** How long a presigned URL stays valid. */
   urlTtlSeconds: number;
+  /** The most text one archive's data may inflate to (LIFTOFF_STORE_MAX_RESTORE_BYTES). */
+  maxRestoreBytes: number;
   /** Background verifications in flight, so shutdown and tests can wait for them. */
   inFlight: Set<Promise<void>>;
 }

@@ -11,14 +11,17 @@ import type { ArchiveRestorer } from "./restorer";
  * any Liftoff database has on start (newer migrations, the read-only guard),
  * so a cloud instance can start on it as it is.
  */
-export const restoreWithDumpLoader: ArchiveRestorer = async (archivePath, target) => {
+export const restoreWithDumpLoader: ArchiveRestorer = async (archivePath, target, limits) => {
   const handle = await openDatabase(
     target.engine === "postgres"
       ? { databaseUrl: target.url, maxConnections: 2 }
       : { pgliteDir: target.dir },
   );
   try {
-    const report = await loadDumpArchive(handle, archivePath, { jobs: 2 });
+    const report = await loadDumpArchive(handle, archivePath, {
+      jobs: 2,
+      maxTextBytes: limits.maxTextBytes,
+    });
     await prepareDatabase(handle);
     return { tables: Object.fromEntries(report.tables.map((t) => [t.name, t.rows])) };
   } finally {

@@ -2,6 +2,7 @@ import "server-only";
 import path from "node:path";
 import { getDatabaseHandle } from "@/lib/runtime/database";
 import { dataDir, readEnv } from "@/lib/config/env";
+import { DEFAULT_MAX_TEXT_BYTES } from "@/lib/dump/limits";
 import { log } from "@/lib/log";
 import { defaultTokenTtlMs, defaultUrlTtlSeconds, type StoreContext } from "./context";
 import { localS3Credentials } from "./local-s3-credentials";
@@ -48,6 +49,7 @@ export function getStore(): Promise<StoreContext | null> {
       workDir: path.join(dataDir(env), "store-work"),
       tokenTtlMs: defaultTokenTtlMs,
       urlTtlSeconds: defaultUrlTtlSeconds,
+      maxRestoreBytes: env.LIFTOFF_STORE_MAX_RESTORE_BYTES ?? DEFAULT_MAX_TEXT_BYTES,
       inFlight: new Set(),
     };
     // Verification and restore that a previous run of the server left unfinished.

@@ -96,7 +96,9 @@ export async function verifyAndRestore(ctx: StoreContext, received: StoreMigrati
     }
     const restoring = await transition(ctx, verifying, { state: "restoring" });
     target = await ctx.targets.create(restoring.externalId);
-    const { tables } = await ctx.restorer(archive, target);
+    const { tables } = await ctx.restorer(archive, target, {
+      maxTextBytes: ctx.maxRestoreBytes,
+    });
     await transition(ctx, restoring, {
       state: "restored",
       tableCounts: tables,

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Engine } from "@/db/client";
+import { DEFAULT_MAX_TEXT_BYTES } from "@/lib/dump/limits";
 import { adminUrl, type TestDatabase } from "@/lib/testing/databases";
 import { handleStoreRequest } from "../api";
 import { defaultTokenTtlMs, type StoreContext } from "../context";
@@ -35,7 +36,11 @@ export interface StoreHarness {
 export async function startStoreHarness(
   database: TestDatabase,
   engine: Engine,
-  options: { publicEndpoint?: (s3: LocalS3) => Promise<string>; urlTtlSeconds?: number } = {},
+  options: {
+    publicEndpoint?: (s3: LocalS3) => Promise<string>;
+    urlTtlSeconds?: number;
+    maxRestoreBytes?: number;
+  } = {},
 ): Promise<StoreHarness> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "liftoff-store-"));
   const s3 = await startLocalS3({ directory: path.join(tmp, "s3"), bucket: "liftoff-test" });
@@ -68,6 +73,7 @@ export async function startStoreHarness(
     workDir: path.join(tmp, "work"),
     tokenTtlMs: defaultTokenTtlMs,
     urlTtlSeconds: options.urlTtlSeconds ?? 900,
+    maxRestoreBytes: options.maxRestoreBytes ?? DEFAULT_MAX_TEXT_BYTES,
     inFlight: new Set(),
   };
   const api = await serveFetchHandler((request) => handleStoreRequest(ctx, request));
