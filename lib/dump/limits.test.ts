@@ -66,13 +66,11 @@ describe("a decompression bomb", () => {
     );
   }, 120_000);
 
-  it("of 1 GiB of one valid row, gzipped to under 2 MB and told truly by its manifest, is refused in bounded memory", async () => {
-    expect(bomb.textBytes).toBeGreaterThan(1000 * MiB);
-    expect(bomb.compressedBytes).toBeLessThan(2 * MiB);
-    // In a process of its own, so that its peak memory is the verify's alone.
+  /** Reads the bomb in a process of its own (see refusal-child.ts) and prints its peak memory. */
+  async function refuseInChild(...args: string[]) {
     const { stdout } = await promisify(execFile)(
       path.resolve("node_modules/.bin/tsx"),
-      [path.resolve("lib/dump/testing/refusal-child.ts"), bomb.file],
+      [path.resolve("lib/dump/testing/refusal-child.ts"), bomb.file, ...args],
       { timeout: 120_000 },
     );
     const result = JSON.parse(stdout.trim().split("\n").at(-1)!) as {
@@ -81,12 +79,35 @@ describe("a decompression bomb", () => {
       peakRssBytes: number;
     };
     console.log(
-      `bomb of ${bomb.textBytes} bytes of text in ${bomb.compressedBytes} bytes of gzip: refused (${result.code}) at a peak RSS of ${(result.peakRssBytes / MiB).toFixed(1)} MiB`,
+      `${args[0]}: a bomb of ${bomb.textBytes} bytes of text in ${bomb.compressedBytes} bytes of gzip: ${result.code} at a peak RSS of ${(result.peakRssBytes / MiB).toFixed(1)} MiB`,
     );
-    expect(result.code).toBe("too_large");
-    expect(result.message).toMatch(perFileCap);
-    expect(result.peakRssBytes).toBeLessThan(300 * 1000 * 1000);
+    return result;
+  }
+
+  it("of 1 GiB of one valid row, gzipped to under 2 MB and told truly by its manifest, is refused in bounded memory", async () => {
+    expect(bomb.textBytes).toBeGreaterThan(1000 * MiB);
+    expect(bomb.compressedBytes).toBeLessThan(2 * MiB);
+    // Verify reads the manifest last: the inflating file itself is refused.
+    const verified = await refuseInChild("verify");
+    expect(verified.code).toBe("too_large");
+    expect(verified.message).toMatch(perFileCap);
+    expect(verified.peakRssBytes).toBeLessThan(300 * 1000 * 1000);
+    // The store's restore reads the manifest first: its claim is refused.
+    const restored = await refuseInChild("restore", path.join(dir, "bomb-target"));
+    expect(restored.code).toBe("too_large");
+    expect(restored.message).toMatch(perFileCap);
+    expect(restored.peakRssBytes).toBeLessThan(300 * 1000 * 1000);
   }, 180_000);
+
+  it("is refused as it inflates, before any manifest is read", async () => {
+    // Without its manifest, only a limit checked while inflating can refuse it.
+    const entries = (await entriesOf(bomb.file)).filter((e) => e.name !== "manifest.json");
+    const file = path.join(dir, "bomb-without-manifest.tar");
+    fs.writeFileSync(file, tarOf(entries));
+    const refusal = await refusalOf(verifyDumpArchive(file));
+    expect(refusal?.code).toBe("too_large");
+    expect(refusal?.message).toMatch(perFileCap);
+  });
 
   it("of a few MiB that inflate more than 200 times their size is refused for its ratio", async () => {
     const small = await writeBombArchive(
@@ -98,6 +119,10 @@ describe("a decompression bomb", () => {
     const refusal = await refusalOf(verifyDumpArchive(small.file));
     expect(refusal?.code).toBe("too_large");
     expect(refusal?.message).toMatch(ratioCap);
+    const unlisted = (await entriesOf(small.file)).filter((e) => e.name !== "manifest.json");
+    const file = path.join(dir, "ratio-bomb-without-manifest.tar");
+    fs.writeFileSync(file, tarOf(unlisted));
+    expect((await refusalOf(verifyDumpArchive(file)))?.message).toMatch(ratioCap);
   });
 });
 
@@ -210,9 +235,11 @@ describe.each(loadCases())("archive limits [$engine, jobs $jobs]", ({ engine, jo
     const total = manifest.tables.reduce((n, t) => n + t.bytes, 0);
     const message =
       /The archive's data inflates to more than .*, the most that is restored from one archive/;
-    // Counted as it inflates (verify reads the manifest last) …
+    // Counted as it inflates (verify reads the manifest last; here there is none) …
+    const unlisted = path.join(dir, `no-manifest-${engine}-${jobs}.tar`);
+    fs.writeFileSync(unlisted, tarOf(entries.filter((e) => e.name !== "manifest.json")));
     const refusal = await refusalOf(
-      verifyDumpArchive(good, codeMigrations(), { maxTextBytes: total - 1 }),
+      verifyDumpArchive(unlisted, codeMigrations(), { maxTextBytes: total - 1 }),
     );
     expect(refusal?.code).toBe("too_large");
     expect(refusal?.message).toMatch(message);

@@ -1,5 +1,8 @@
 import { openDatabase } from "@/db/client";
 import { loadDumpArchive } from "@/lib/dump/load";
+import { manifestFromTail } from "@/lib/dump/manifest-tail";
+import { codeMigrations } from "@/lib/dump/migrations";
+import { readManifest } from "@/lib/dump/verify";
 import { prepareDatabase } from "@/lib/runtime/database";
 import type { ArchiveRestorer } from "./restorer";
 
@@ -12,6 +15,10 @@ import type { ArchiveRestorer } from "./restorer";
  * so a cloud instance can start on it as it is.
  */
 export const restoreWithDumpLoader: ArchiveRestorer = async (archivePath, target, limits) => {
+  // A manifest whose claims break a limit is refused before the target is
+  // opened: a new PGlite folder alone costs far more memory than the check.
+  const tail = await manifestFromTail(archivePath);
+  if (tail) readManifest(tail, codeMigrations(), limits);
   const handle = await openDatabase(
     target.engine === "postgres"
       ? { databaseUrl: target.url, maxConnections: 2 }

@@ -1,15 +1,24 @@
 /**
- * Verifies an archive in a process of its own and prints, as one JSON line,
+ * Reads an archive in a process of its own and prints, as one JSON line,
  * how it ended and the process's peak memory (maxRSS): a test's own heap
- * would blur the figure. Usage: tsx refusal-child.ts ARCHIVE
+ * would blur the figure. `verify` runs verifyDumpArchive; `restore` runs
+ * the store's restore (the dump loader on two connections' worth of work)
+ * into a new PGlite folder `target`.
+ * Usage: tsx refusal-child.ts ARCHIVE verify | restore TARGET_DIR
  */
+import { restoreWithDumpLoader } from "@/lib/store/dump-restorer";
 import { ArchiveRefusal } from "../errors";
+import { defaultArchiveLimits } from "../limits";
 import { verifyDumpArchive } from "../verify";
 
-const file = process.argv[2]!;
-let outcome: { code: string; message: string } | { code: "accepted" };
+const [file, mode, targetDir] = process.argv.slice(2) as [string, string, string | undefined];
+let outcome: { code: string; message?: string };
 try {
-  await verifyDumpArchive(file);
+  if (mode === "restore") {
+    await restoreWithDumpLoader(file, { engine: "pglite", dir: targetDir! }, defaultArchiveLimits);
+  } else {
+    await verifyDumpArchive(file);
+  }
   outcome = { code: "accepted" };
 } catch (error) {
   if (!(error instanceof ArchiveRefusal)) throw error;
