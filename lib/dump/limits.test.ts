@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { PassThrough } from "node:stream";
 import { promisify } from "node:util";
 import { like } from "drizzle-orm";
 import fc from "fast-check";
@@ -257,6 +258,13 @@ describe.each(loadCases())("archive limits [$engine, jobs $jobs]", ({ engine, jo
 
 describeEachEngine("the writer keeps to the limits", (database) => {
   const file = path.join(dir, `writer-${crypto.randomUUID()}.tar`);
+
+  it("takes no chunk size above the largest", async () => {
+    const out = new PassThrough();
+    await expect(
+      writeDumpArchive(database(), out, { chunkBytes: MAX_CHUNK_BYTES + 1 }),
+    ).rejects.toThrow(`chunkBytes must be between 1 and ${MAX_CHUNK_BYTES}.`);
+  });
 
   it("stores a file that would inflate more than 200 times uncompressed, and it passes", async () => {
     await database()
