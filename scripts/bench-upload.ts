@@ -24,6 +24,7 @@ import { pgliteTargets } from "@/lib/store/targets";
 import { serveFetchHandler } from "@/lib/store/testing/serve";
 import { seededRandom, startFaultProxy, type Fault } from "@/lib/upload/testing/fault-proxy";
 import { StoreClient, sha256OfFile, uploadArchive } from "@/lib/upload";
+import { DEFAULT_MAX_TEXT_BYTES } from "@/lib/dump/limits";
 import { codeMigrations } from "@/lib/dump/migrations";
 import { appVersion } from "@/lib/config/version";
 
@@ -67,6 +68,7 @@ function store(publicEndpoint?: string): StoreContext {
     tokenTtlMs: 3600_000,
     urlTtlSeconds: 3600,
     restores: new RestoreQueue(handle, { workers: 1 }),
+    maxRestoreBytes: DEFAULT_MAX_TEXT_BYTES,
   };
 }
 

@@ -56,6 +56,19 @@ const envSchema = z.object({
   LIFTOFF_S3_REGION: z.string().min(1).default("us-east-1"),
   LIFTOFF_S3_KMS_KEY_ID: z.string().min(1).optional(),
   /**
+   * The most text (uncompressed COPY data) the store restores from one
+   * archive, in bytes; unset: lib/dump/limits.ts's default.
+   */
+  LIFTOFF_STORE_MAX_RESTORE_BYTES: z
+    .string()
+    .regex(/^[0-9]+$/, "LIFTOFF_STORE_MAX_RESTORE_BYTES must be a whole number of bytes")
+    .transform(Number)
+    .refine(
+      (bytes) => bytes >= 1 << 20 && Number.isSafeInteger(bytes),
+      "LIFTOFF_STORE_MAX_RESTORE_BYTES must be at least 1048576 (1 MiB)",
+    )
+    .optional(),
+  /**
    * The reverse proxy in front of the app (comma-separated IP addresses):
    * only a request from one of them may say, in X-Forwarded-For, which
    * client it forwards. Unset: the client is the socket's peer.

@@ -1,5 +1,6 @@
 import { promisify } from "node:util";
 import zlib from "node:zlib";
+import { inflateLimit } from "./limits";
 import { sha256OffThread } from "./read-archive";
 
 const gzip = promisify(zlib.gzip);
@@ -98,12 +99,17 @@ export class CompressionPool {
       this.waiting.shift()?.();
     };
     const compress = async (): Promise<CompressedFile> => {
-      const compressed = await gzip(file.text, {
-        level: this.level,
+      const options = {
         // Twice zlib's default hash table: a little faster, and a little smaller, at any level.
         memLevel: 9,
         chunkSize: 1 << 20,
-      });
+      };
+      let compressed = await gzip(file.text, { ...options, level: this.level });
+      // Text that shrinks further than a reader allows (see MAX_INFLATE_RATIO)
+      // is stored as it is: bigger, but never mistaken for a bomb.
+      if (file.length > inflateLimit(compressed.length).bytes) {
+        compressed = await gzip(file.text, { ...options, level: 0 });
+      }
       this.recycle(file);
       return {
         compressed,

@@ -5,6 +5,8 @@ export type RefusalCode =
   | "format_version"
   | "damaged"
   | "count_mismatch"
+  /** Over one of the limits in limits.ts, whatever the manifest claims. */
+  | "too_large"
   | "newer_schema"
   | "unknown_schema"
   | "schema_mismatch"

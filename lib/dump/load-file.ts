@@ -21,7 +21,7 @@ async function* checkedText(
 ): AsyncGenerator<Buffer, number> {
   const stored = await checkCompressed(file, compressed);
   const tableHash = tally.startFile(file.path);
-  const text = yield* dataFileText(file.path, compressed, pool, tableHash, file.bytes);
+  const text = yield* dataFileText(file.path, compressed, pool, tableHash, file.bytes, tally.text);
   const facts = { ...text, ...stored };
   checkDataFile(file, facts);
   tally.endFile(file.path, facts);

@@ -405,7 +405,7 @@ export async function loadInParallel(
       return dropKeysAndIndexes(main);
     });
     try {
-      const tally = new ArchiveTally();
+      const tally = new ArchiveTally(plan.verified.limits);
       const stored = new StoredRows();
       const costs = new LoadCosts(manifest.tables, keys);
       const keyWork = new KeyWork(keys, costs);

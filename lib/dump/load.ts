@@ -20,6 +20,7 @@ import {
   type LoadReport,
 } from "./load-steps";
 import { withLoadTransaction } from "./load-target";
+import { DEFAULT_MAX_TEXT_BYTES } from "./limits";
 import { manifestFromTail } from "./manifest-tail";
 import { codeMigrations } from "./migrations";
 import type { ArchiveSource } from "./read-archive";
@@ -50,6 +51,8 @@ export interface LoadOptions {
    * when it is null.
    */
   instanceKey?: SecretKey | null;
+  /** The most text all data files may inflate to (see limits.ts); the store sets its own. */
+  maxTextBytes?: number;
 }
 
 /**
@@ -69,9 +72,12 @@ export async function loadDumpArchive(
   // verified in full first.
   const tail =
     !options.verified && typeof source === "string" ? await manifestFromTail(source) : null;
+  const limits = { maxTextBytes: options.maxTextBytes ?? DEFAULT_MAX_TEXT_BYTES };
   const verified =
     options.verified ??
-    (tail ? readManifest(tail, codeMigrations()) : await verifyDumpArchive(source));
+    (tail
+      ? readManifest(tail, codeMigrations(), limits)
+      : await verifyDumpArchive(source, codeMigrations(), limits));
   const { manifest } = verified;
   // A missing or wrong passphrase or store key is refused before anything is written.
   const archiveKey = await archiveSecretsKey(manifest, options);
@@ -95,7 +101,7 @@ export async function loadDumpArchive(
   try {
     return await withLoadTransaction(handle, async (target) => {
       await prepareTarget(target, manifest, verified.migrations, { record: true });
-      const tally = new ArchiveTally();
+      const tally = new ArchiveTally(verified.limits);
       const stored = new StoredRows();
       await withoutKeysAndIndexes(target, async () => {
         const copies = new SequentialCopies(target, tally, stored, progressOf(plan));

@@ -1,10 +1,11 @@
 import fs from "node:fs";
 import { Readable } from "node:stream";
+import { MAX_MANIFEST_BYTES } from "./limits";
 import { readTar, TAR_END } from "./tar";
 
 const BLOCK = 512;
-/** Far more than a manifest needs (about 250 bytes a data file). */
-const MAX_TAIL = 4 << 20;
+/** The largest manifest, its header and padding. */
+const MAX_TAIL = MAX_MANIFEST_BYTES + 2 * BLOCK;
 const NAME = Buffer.from("manifest.json\0");
 
 const padded = (size: number) => Math.ceil(size / BLOCK) * BLOCK;

@@ -1,12 +1,16 @@
 import { z } from "zod";
 import { scryptParamsSchema } from "@/lib/secrets/passphrase";
 import { sealedBoxScheme } from "@/lib/secrets/sealed-box";
+import { MANIFEST_LIST_LIMITS as most } from "./limits";
 
 export const DUMP_FORMAT = "liftoff-dump";
 export const DUMP_FORMAT_VERSION = 1;
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "must be a SHA-256 hex digest");
 const count = z.number().int().nonnegative();
+/** A list of at most `max` (see MANIFEST_LIST_LIMITS), refused with a message that says so. */
+const list = <T extends z.ZodType>(item: T, max: number, what: string) =>
+  z.array(item).max(max, `lists more than ${max} ${what}, the most a manifest may`);
 
 /** Data files live in `data/`, named `NNN-<table>.K.tsv.gz` (K = chunk number). */
 export const dataFilePattern = /^data\/[0-9]{3}-[a-z0-9_]+\.[0-9]+\.tsv\.gz$/;
@@ -33,13 +37,13 @@ const dataFile = z.object({
 const table = z.object({
   name: z.string().regex(/^[a-z0-9_]+$/),
   order: count,
-  columns: z.array(z.string().min(1)).min(1),
-  primaryKey: z.array(z.string().min(1)),
+  columns: list(z.string().min(1), most.columns, "columns").min(1),
+  primaryKey: list(z.string().min(1), most.primaryKey, "key columns"),
   rows: count,
   bytes: count,
   /** SHA-256 of the table's uncompressed data, all chunks in order: the text as loaded. */
   sha256,
-  files: z.array(dataFile),
+  files: list(dataFile, most.filesPerTable, "data files"),
 });
 
 const migration = z.object({ id: z.string(), hash: sha256, createdAt: z.number().int() });
@@ -54,7 +58,7 @@ export const manifestSchema = z.object({
   schema: z.object({
     /** The last applied Drizzle migration: the schema the data fits. */
     migrationId: z.string(),
-    migrations: z.array(migration).min(1),
+    migrations: list(migration, most.migrations, "migrations").min(1),
     sha256,
   }),
   secrets: z.object({
@@ -81,21 +85,23 @@ export const manifestSchema = z.object({
       })
       .optional(),
   }),
-  tables: z.array(table),
-  excludedTables: z.array(z.object({ name: z.string(), reason: z.string() })),
+  tables: list(table, most.tables, "tables"),
+  excludedTables: list(z.object({ name: z.string(), reason: z.string() }), most.tables, "tables"),
   /**
    * Settings left behind because they belong to the source instance alone
    * (the session-signing secret); the restored copy makes its own. Absent in
    * archives written before such settings were left out.
    */
-  excludedSettings: z.array(z.string()).optional(),
-  sequences: z.array(
+  excludedSettings: list(z.string(), most.excludedSettings, "settings").optional(),
+  sequences: list(
     z.object({
       table: z.string(),
       column: z.string(),
       /** The next value a new row gets (bigint as a string). */
       nextValue: z.string().regex(/^-?[0-9]+$/),
     }),
+    most.sequences,
+    "sequences",
   ),
   restoreSql: z.object({ sha256 }),
 });

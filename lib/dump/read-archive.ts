@@ -4,6 +4,13 @@ import { CopyFormatError, CopyRowCounter } from "./copy-text";
 import { ArchiveRefusal } from "./errors";
 import { gunzipInto, type PiecePool } from "./inflate";
 import {
+  describeBytes,
+  inflateLimit,
+  MAX_ENTRY_BYTES,
+  MAX_INFLATE_RATIO,
+  MAX_MANIFEST_BYTES,
+} from "./limits";
+import {
   DUMP_FORMAT,
   DUMP_FORMAT_VERSION,
   dataFilePattern,
@@ -15,9 +22,6 @@ import { indexTar, readTar, TarFormatError } from "./tar";
 
 /** A path, or something that opens the archive afresh each time (it is read twice). */
 export type ArchiveSource = string | (() => AsyncIterable<Uint8Array>);
-
-/** No entry the writer makes comes near this; a larger header is refused unread. */
-export const MAX_ENTRY_BYTES = 256 << 20;
 
 export type EntryKind = "manifest" | "schema" | "restore" | "data" | "directory";
 
@@ -57,9 +61,14 @@ const truncated = () =>
 /** A tar reader's complaint as the load's refusal. */
 function asRefusal(error: unknown): unknown {
   if (!(error instanceof TarFormatError)) return error;
-  return error.code === "truncated"
-    ? truncated()
-    : new ArchiveRefusal(error.code, `The archive is not a valid tar file: ${error.message}.`);
+  if (error.code === "truncated") return truncated();
+  if (error.code === "too_large") {
+    return new ArchiveRefusal(
+      "too_large",
+      `The archive's ${error.message}: Liftoff's dump writes none that large, so it was refused.`,
+    );
+  }
+  return new ArchiveRefusal(error.code, `The archive is not a valid tar file: ${error.message}.`);
 }
 
 /** Known names only, each once. */
@@ -125,6 +134,12 @@ export async function readIndexed(
 }
 
 export function parseManifest(data: Buffer): DumpManifest {
+  if (data.length > MAX_MANIFEST_BYTES) {
+    throw new ArchiveRefusal(
+      "too_large",
+      `manifest.json has ${data.length} bytes, more than the ${describeBytes(MAX_MANIFEST_BYTES)} a manifest may have; it was refused.`,
+    );
+  }
   let raw: unknown;
   try {
     raw = JSON.parse(data.toString("utf8"));
@@ -203,26 +218,48 @@ export async function storedFacts(
   };
 }
 
+/** Refusals of a data file that inflates past a limit (see limits.ts). */
+export function inflatesTooFar(
+  path: string,
+  compressedBytes: number,
+  by: "size" | "ratio",
+): ArchiveRefusal {
+  return new ArchiveRefusal(
+    "too_large",
+    by === "ratio"
+      ? `Data file ${path} inflates to more than ${MAX_INFLATE_RATIO} times its stored ${describeBytes(compressedBytes)}, the most a data file may; it was refused.`
+      : `Data file ${path} inflates to more than ${describeBytes(inflateLimit(compressedBytes).bytes)}, the most a data file may hold; it was refused.`,
+  );
+}
+
 /**
  * A data file's text, in pieces from `pool` (see gunzipInto), each added to
- * `tableHash` before it is yielded. A file that is damaged, inflates to
- * more than `maxBytes`, holds what the server would not read as rows (see
- * CopyRowCounter) or does not end with a complete row is refused. Returns
- * the text's size and row count.
+ * `tableHash` before it is yielded. Inflating stops at the first piece past
+ * a limit: the manifest's `claimedBytes` (the file is then damaged), the
+ * size or ratio any data file is held to (see inflateLimit), or what is
+ * left of `budget`. A file that holds what the server would not read as
+ * rows (see CopyRowCounter) or does not end with a complete row is refused
+ * too. Returns the text's size and row count.
  */
 export function* dataFileText(
   path: string,
   compressed: Buffer,
   pool: PiecePool,
   tableHash: crypto.Hash,
-  maxBytes: number,
+  claimedBytes: number | null,
+  budget: TextBudget,
 ): Generator<Buffer, Pick<DataFileFacts, "rows" | "bytes">> {
+  const limit = inflateLimit(compressed.length);
   let bytes = 0;
   const rows = new CopyRowCounter();
   try {
     for (const piece of gunzipInto(compressed, pool)) {
       bytes += piece.length;
-      if (bytes > maxBytes) throw damaged(path, `it inflates to more than ${maxBytes} bytes`);
+      if (claimedBytes !== null && bytes > claimedBytes) {
+        throw damaged(path, `it inflates to more than the ${claimedBytes} bytes its manifest says`);
+      }
+      if (bytes > limit.bytes) throw inflatesTooFar(path, compressed.length, limit.by);
+      budget.spend(piece.length);
       tableHash.update(piece);
       rows.add(piece);
       yield piece;
@@ -239,6 +276,24 @@ export function* dataFileText(
   }
   return { rows: rows.rows, bytes };
 }
+
+/** All data files' text together, counted as it inflates, against the reader's limit. */
+export class TextBudget {
+  private spent = 0;
+
+  constructor(readonly maxBytes: number) {}
+
+  spend(bytes: number): void {
+    this.spent += bytes;
+    if (this.spent > this.maxBytes) throw tooMuchText(this.maxBytes);
+  }
+}
+
+export const tooMuchText = (maxBytes: number) =>
+  new ArchiveRefusal(
+    "too_large",
+    `The archive's data inflates to more than ${describeBytes(maxBytes)}, the most that is restored from one archive; it was refused.`,
+  );
 
 /** Compares one data file with its manifest entry: damage first, then lying counts. */
 export function checkDataFile(file: ManifestDataFile, facts: DataFileFacts): void {

@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import { describeBytes } from "./limits";
 /**
  * The small part of POSIX ustar the dump needs: regular files with short
  * names, written sequentially. Readable by GNU tar, bsdtar and Python's
@@ -12,7 +13,7 @@ export const TAR_END = Buffer.alloc(BLOCK * 2);
 export class TarFormatError extends Error {
   constructor(
     message: string,
-    readonly code: "malformed" | "truncated" = "malformed",
+    readonly code: "malformed" | "truncated" | "too_large" = "malformed",
   ) {
     super(message);
     this.name = "TarFormatError";
@@ -134,7 +135,10 @@ function parseHeader(
   else if (typeFlag === "5") type = "directory";
   else throw new TarFormatError(`entry ${name} is not a regular file (type ${typeFlag})`);
   if (size > maxEntryBytes) {
-    throw new TarFormatError(`entry ${name} is larger than the ${maxEntryBytes} bytes allowed`);
+    throw new TarFormatError(
+      `entry ${name} has ${size} bytes, more than the ${maxEntryBytes} (${describeBytes(maxEntryBytes)}) an entry may have`,
+      "too_large",
+    );
   }
   return { name, type, size };
 }

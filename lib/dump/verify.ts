@@ -1,18 +1,21 @@
 import crypto from "node:crypto";
 import { ArchiveRefusal } from "./errors";
 import { PiecePool } from "./inflate";
+import { defaultArchiveLimits, inflateLimit, type ArchiveLimits } from "./limits";
 import type { DumpManifest } from "./manifest";
 import { codeMigrations, planMigrations, type CodeMigration } from "./migrations";
 import {
   archiveEntries,
   checkDataFile,
   dataFileText,
-  MAX_ENTRY_BYTES,
+  inflatesTooFar,
   parseManifest,
   sha256,
   type ArchiveEntry,
   type ArchiveSource,
   storedFacts,
+  TextBudget,
+  tooMuchText,
   type DataFileFacts,
 } from "./read-archive";
 
@@ -20,6 +23,8 @@ export interface VerifiedArchive {
   manifest: DumpManifest;
   /** Migrations to apply before the data (the archive's schema) and after it (newer ones). */
   migrations: { before: CodeMigration[]; after: CodeMigration[] };
+  /** What its data was held to, and is held to again as it loads. */
+  limits: ArchiveLimits;
 }
 
 /** `data/003-users.2.tsv.gz` belongs to the table stream `003-users`. */
@@ -37,6 +42,12 @@ export class ArchiveTally {
   manifestData: Buffer | null = null;
   schemaSha: string | null = null;
   restoreSha: string | null = null;
+  /** All data files' text so far, against the reader's limit. */
+  readonly text: TextBudget;
+
+  constructor(limits: ArchiveLimits = defaultArchiveLimits) {
+    this.text = new TextBudget(limits.maxTextBytes);
+  }
 
   /** Starts a data file; its uncompressed bytes go into the returned table digest. */
   startFile(path: string): crypto.Hash {
@@ -68,8 +79,28 @@ export const missingFile = (path: string, table: string) =>
 export const unlistedFile = (path: string) =>
   new ArchiveRefusal("malformed", `Data file ${path} is not listed in the manifest.`);
 
+/**
+ * The manifest's claims against the limits any archive is held to, before
+ * anything is inflated: each file's text, how far it inflates, and all of it.
+ */
+function checkClaimedSizes(manifest: DumpManifest, limits: ArchiveLimits): void {
+  let total = 0;
+  for (const table of manifest.tables) {
+    for (const file of table.files) {
+      const limit = inflateLimit(file.compressedBytes);
+      if (file.bytes > limit.bytes) throw inflatesTooFar(file.path, file.compressedBytes, limit.by);
+      total += file.bytes;
+    }
+  }
+  if (total > limits.maxTextBytes) throw tooMuchText(limits.maxTextBytes);
+}
+
 /** The manifest's own checks, and this code's migrations planned against it. */
-export function readManifest(data: Buffer | null, known: CodeMigration[]): VerifiedArchive {
+export function readManifest(
+  data: Buffer | null,
+  known: CodeMigration[],
+  limits: ArchiveLimits = defaultArchiveLimits,
+): VerifiedArchive {
   if (!data) {
     throw new ArchiveRefusal(
       "malformed",
@@ -77,11 +108,12 @@ export function readManifest(data: Buffer | null, known: CodeMigration[]): Verif
     );
   }
   const manifest = parseManifest(data);
+  checkClaimedSizes(manifest, limits);
   const migrations = planMigrations(manifest.schema.migrations, known);
   if (manifest.schema.migrations.at(-1)?.id !== manifest.schema.migrationId) {
     throw new ArchiveRefusal("malformed", "The manifest's migration id is not its last migration.");
   }
-  return { manifest, migrations };
+  return { manifest, migrations, limits };
 }
 
 /** Compares everything tallied with the manifest: checksums, counts, order, nothing extra. */
@@ -144,8 +176,9 @@ export function checkTally(manifest: DumpManifest, tally: ArchiveTally): void {
 export async function verifyDumpArchive(
   source: ArchiveSource,
   known: CodeMigration[] = codeMigrations(),
+  limits: ArchiveLimits = defaultArchiveLimits,
 ): Promise<VerifiedArchive> {
-  const tally = new ArchiveTally();
+  const tally = new ArchiveTally(limits);
   const pool = new PiecePool();
   for await (const entry of archiveEntries(source)) {
     if (entry.kind !== "data") {
@@ -153,13 +186,13 @@ export async function verifyDumpArchive(
       continue;
     }
     const tableHash = tally.startFile(entry.name);
-    // The manifest comes last, so a file's size is bounded only by the reader's limit here.
-    const text = dataFileText(entry.name, entry.data, pool, tableHash, MAX_ENTRY_BYTES);
+    // The manifest comes last: here only the limits bound a file's text.
+    const text = dataFileText(entry.name, entry.data, pool, tableHash, null, tally.text);
     let next = text.next();
     for (; !next.done; next = text.next()) pool.giveBack(next.value);
     tally.endFile(entry.name, { ...next.value, ...(await storedFacts(entry.data)) });
   }
-  const verified = readManifest(tally.manifestData, known);
+  const verified = readManifest(tally.manifestData, known, limits);
   checkTally(verified.manifest, tally);
   return verified;
 }

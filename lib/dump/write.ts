@@ -24,6 +24,7 @@ import {
   type ManifestTable,
 } from "./manifest";
 import { excludedSettings, exportableRows } from "./instance-only";
+import { describeBytes, MAX_CHUNK_BYTES, MAX_DATA_FILE_BYTES } from "./limits";
 import { identifyApplied, schemaSql } from "./migrations";
 import { restoreSql } from "./restore-sql";
 import { secretRewrite, secretSummary, type SecretOptions } from "./secrets";
@@ -50,7 +51,7 @@ export interface WriteDumpOptions {
   secrets?: SecretOptions;
   /** PostgreSQL connections reading tables at once (PGlite has one). Default 2. */
   parallel?: number;
-  /** Uncompressed bytes per data file; bounds memory per worker. Default 8 MiB. */
+  /** Uncompressed bytes per data file; bounds memory per worker. Default and most: MAX_CHUNK_BYTES. */
   chunkBytes?: number;
   /** Rows per read. Default 5000. */
   batchRows?: number;
@@ -85,6 +86,12 @@ function withSnapshot<T>(
     : withPostgresSnapshot(handle.raw as postgres.Sql, parallel, fn);
 }
 
+/** A row is never split between files, so none may be longer than a file. */
+const rowTooLong = (table: string) =>
+  new Error(
+    `Table ${table} has a row of more than ${describeBytes(MAX_DATA_FILE_BYTES)} of text, the most a data file of an archive may hold: it cannot be dumped.`,
+  );
+
 const sha256 = (data: Buffer | string) => crypto.createHash("sha256").update(data).digest("hex");
 
 /**
@@ -101,7 +108,10 @@ export async function writeDumpArchive(
   options: WriteDumpOptions = {},
 ): Promise<DumpResult> {
   const secrets = options.secrets ?? { mode: "keep", instanceKey: null };
-  const chunkBytes = options.chunkBytes ?? 8 << 20;
+  const chunkBytes = options.chunkBytes ?? MAX_CHUNK_BYTES;
+  if (!(chunkBytes >= 1 && chunkBytes <= MAX_CHUNK_BYTES)) {
+    throw new RangeError(`chunkBytes must be between 1 and ${MAX_CHUNK_BYTES}.`);
+  }
   const batchRows = options.batchRows ?? 5000;
   const parallel = options.parallel ?? 2;
   // One file more in flight than there are readers keeps every core busy.
@@ -193,11 +203,25 @@ export async function writeDumpArchive(
           tableHash.update(batch.data);
           result.rows += batch.rows;
           result.bytes += batch.data.length;
-          // Files end at the first row end past `chunkBytes`.
+          // Files end at the first row end past `chunkBytes`, or before the
+          // row that would take them past MAX_DATA_FILE_BYTES.
           for (let rest = batch.data; rest.length > 0;) {
             const room = chunkBytes - pending.length;
             const cut = rest.length > room ? rest.indexOf(0x0a, Math.max(0, room - 1)) + 1 : 0;
             const part = cut > 0 ? rest.subarray(0, cut) : rest;
+            if (pending.length + part.length > MAX_DATA_FILE_BYTES) {
+              // The rows before the one that crosses the chunk's end close this file.
+              const crossing = room >= 2 ? rest.lastIndexOf(0x0a, room - 2) + 1 : 0;
+              if (pending.length === 0 && crossing === 0) throw rowTooLong(shape.name);
+              if (crossing > 0)
+                pending.append(
+                  rest.subarray(0, crossing),
+                  countCopyRows(rest.subarray(0, crossing)),
+                );
+              rest = rest.subarray(crossing);
+              await launch();
+              continue;
+            }
             rest = rest.subarray(part.length);
             pending.append(part, part === batch.data ? batch.rows : countCopyRows(part));
             if (pending.length >= chunkBytes) await launch();

@@ -254,10 +254,10 @@ describe.runIf(testEngines().includes("postgres"))(
       const restoreStarted = new Promise<void>((resolve) => (restoring = resolve));
       let finish!: () => void;
       const mayFinish = new Promise<void>((resolve) => (finish = resolve));
-      rig.store.ctx.restorer = async (archive, target) => {
+      rig.store.ctx.restorer = async (archive, target, limits) => {
         restoring();
         await mayFinish;
-        return realRestorer(archive, target);
+        return realRestorer(archive, target, limits);
       };
       const crashed = await killAt(() => restoreStarted);
       expect(crashed.state).toBe("upload");

@@ -23,6 +23,8 @@ export interface StoreContext {
   urlTtlSeconds: number;
   /** Verification and restore of uploaded archives, as jobs in line (restore-queue.ts). */
   restores: RestoreQueue;
+  /** The most text one archive's data may inflate to (LIFTOFF_STORE_MAX_RESTORE_BYTES). */
+  maxRestoreBytes: number;
 }
 
 export const defaultTokenTtlMs = 24 * 60 * 60 * 1000;

@@ -1,5 +1,8 @@
 import { openDatabase } from "@/db/client";
 import { loadDumpArchive } from "@/lib/dump/load";
+import { manifestFromTail } from "@/lib/dump/manifest-tail";
+import { codeMigrations } from "@/lib/dump/migrations";
+import { readManifest } from "@/lib/dump/verify";
 import { prepareDatabase } from "@/lib/runtime/database";
 import type { ArchiveRestorer } from "./restorer";
 import type { StoreKeys } from "./sealing-key";
@@ -16,7 +19,11 @@ import type { StoreKeys } from "./sealing-key";
  */
 export const dumpLoaderRestorer =
   (keys: StoreKeys): ArchiveRestorer =>
-  async (archivePath, target) => {
+  async (archivePath, target, limits) => {
+    // A manifest whose claims break a limit is refused before the target is
+    // opened: a new PGlite folder alone costs far more memory than the check.
+    const tail = await manifestFromTail(archivePath);
+    if (tail) readManifest(tail, codeMigrations(), limits);
     const handle = await openDatabase(
       target.engine === "postgres"
         ? { databaseUrl: target.url, maxConnections: 2 }
@@ -27,6 +34,7 @@ export const dumpLoaderRestorer =
         jobs: 2,
         sealingKey: keys.sealing,
         instanceKey: keys.cloudCopy,
+        maxTextBytes: limits.maxTextBytes,
       });
       await prepareDatabase(handle);
       return { tables: Object.fromEntries(report.tables.map((t) => [t.name, t.rows])) };

@@ -2,6 +2,7 @@ import "server-only";
 import path from "node:path";
 import { getDatabaseHandle } from "@/lib/runtime/database";
 import { dataDir, readEnv } from "@/lib/config/env";
+import { DEFAULT_MAX_TEXT_BYTES } from "@/lib/dump/limits";
 import { log } from "@/lib/log";
 import { defaultTokenTtlMs, defaultUrlTtlSeconds, type StoreContext } from "./context";
 import { localS3Credentials } from "./local-s3-credentials";
@@ -58,6 +59,7 @@ export function getStore(): Promise<StoreContext | null> {
       tokenTtlMs: defaultTokenTtlMs,
       urlTtlSeconds: defaultUrlTtlSeconds,
       restores: new RestoreQueue(handle, { workers: env.LIFTOFF_STORE_RESTORE_WORKERS }),
+      maxRestoreBytes: env.LIFTOFF_STORE_MAX_RESTORE_BYTES ?? DEFAULT_MAX_TEXT_BYTES,
     };
     registerStoreRestores(ctx.restores);
     // The restore workers, and whatever a previous run of the server left without a job.

@@ -28,13 +28,13 @@ function watchedRestorer() {
   const watch = { running: 0, most: 0, calls: 0, open: () => open() };
   const wrap =
     (real: ArchiveRestorer): ArchiveRestorer =>
-    async (archive, target) => {
+    async (archive, target, limits) => {
       watch.calls += 1;
       watch.running += 1;
       watch.most = Math.max(watch.most, watch.running);
       try {
         await door;
-        return await real(archive, target);
+        return await real(archive, target, limits);
       } finally {
         watch.running -= 1;
       }

@@ -1,3 +1,4 @@
+import type { ArchiveLimits } from "@/lib/dump/limits";
 import type { RestoreTarget } from "./targets";
 
 /**
@@ -8,4 +9,5 @@ import type { RestoreTarget } from "./targets";
 export type ArchiveRestorer = (
   archivePath: string,
   target: RestoreTarget,
+  limits: ArchiveLimits,
 ) => Promise<{ tables: Record<string, number> }>;

@@ -103,7 +103,9 @@ export async function verifyAndRestore(
     }
     const restoring = await transition(ctx, verifying, { state: "restoring" });
     target = await ctx.targets.create(restoring.externalId);
-    const { tables } = await ctx.restorer(archive, target);
+    const { tables } = await ctx.restorer(archive, target, {
+      maxTextBytes: ctx.maxRestoreBytes,
+    });
     signal?.throwIfAborted();
     await transition(ctx, restoring, {
       state: "restored",

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Engine } from "@/db/client";
+import { DEFAULT_MAX_TEXT_BYTES } from "@/lib/dump/limits";
 import { adminUrl, type TestDatabase } from "@/lib/testing/databases";
 import { handleStoreRequest } from "../api";
 import { defaultTokenTtlMs, type StoreContext } from "../context";
@@ -56,6 +57,7 @@ export async function startStoreHarness(
   options: {
     publicEndpoint?: (s3: LocalS3) => Promise<string>;
     urlTtlSeconds?: number;
+    maxRestoreBytes?: number;
   } & HarnessRestoreOptions = {},
 ): Promise<StoreHarness> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "liftoff-store-"));
@@ -93,6 +95,7 @@ export async function startStoreHarness(
     tokenTtlMs: defaultTokenTtlMs,
     urlTtlSeconds: options.urlTtlSeconds ?? 900,
     restores: restoreQueue(database, options),
+    maxRestoreBytes: options.maxRestoreBytes ?? DEFAULT_MAX_TEXT_BYTES,
   };
   await startStoreRestores(ctx);
   const api = await serveFetchHandler((request) => handleStoreRequest(ctx, request));
