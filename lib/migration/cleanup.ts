@@ -6,9 +6,10 @@ import { isSchedulerPaused, resumeScheduler } from "@/lib/scheduler";
 import { decryptSecret } from "@/lib/secrets/cipher";
 import { StoreClient } from "@/lib/upload";
 import type { MigrationContext } from "./context";
+import { holdOf } from "./holds";
 import { stampReadOnlyEnd, type MigrationRow } from "./row";
 
-export const migrationSource = (id: number) => `migration:${id}` as const;
+export { migrationSource } from "./holds";
 
 /**
  * What every ending owes, whatever it was (done, error, cancel, crash): lift
@@ -29,7 +30,9 @@ export async function cleanUpMigration(
         // Done with a cut-over: the freeze stays, handed over by settleCutOver.
         if (options.keepReadOnly) return;
         const status = await readOnlyStatus(db);
-        if (status.enabled && status.source === migrationSource(row.id)) {
+        // Its own freeze, or the cut-over's if a failure came after the hand-over.
+        const hold = holdOf(status.source);
+        if (status.enabled && hold?.id === row.id) {
           await disableReadOnly(context.handle);
           await stampReadOnlyEnd(db, row.id);
         }

@@ -2,27 +2,23 @@ import { recordAudit } from "@/lib/audit";
 import { assertAdmin, type Actor } from "@/lib/auth";
 import { AppError } from "@/lib/errors";
 import { disableReadOnly, handOverReadOnly, readOnlyStatus } from "@/lib/read-only";
-import { migrationSource } from "./cleanup";
+import { holdOf, migrationSource, movedSource } from "./holds";
 import type { MigrationContext } from "./context";
 import { getMigration, type MigrationRow } from "./row";
 
-/**
- * The read-only holder once a migration is done and the admin chose to keep
- * this instance read-only: not `migration:<id>`, so nothing that lifts a
- * finished migration's hold (clean-up, recovery) lifts this one.
- */
-export const movedSource = (id: number) => `moved:${id}` as const;
+export { movedSource } from "./holds";
 export const MOVED_REASON = "this instance moved to the cloud";
 
 export function movedMigrationId(source: string | null): number | null {
-  const match = /^moved:(\d+)$/.exec(source ?? "");
-  return match ? Number(match[1]) : null;
+  const hold = holdOf(source);
+  return hold?.kind === "moved" ? hold.id : null;
 }
 
 /**
- * After done, for a migration whose cut-over keeps this instance read-only:
- * the migration's freeze becomes the instance's "moved". Idempotent, and run
- * again by recovery for a crash between `done` and this.
+ * For a migration whose cut-over keeps this instance read-only, just before
+ * it is marked done: the migration's freeze becomes the instance's "moved",
+ * so whoever sees `done` sees the cut-over too. Idempotent; recovery runs it
+ * for a done migration whose hand-over a crash prevented (older rows).
  */
 export async function settleCutOver(context: MigrationContext, row: MigrationRow): Promise<void> {
   if (row.afterDone !== "read_only") return;

@@ -56,6 +56,7 @@ describeEachEngine("Migrate to Cloud", (database, engine) => {
   });
 
   it("runs every phase to done; the cloud holds the instance row for row", async () => {
+    const member = await insertUser(database().db, { role: "user" });
     const before = await appTableCounts(database().db);
     const seen: { state: string; progress: number }[] = [];
     const id = await startMigration(rig.context, admin);
@@ -119,7 +120,6 @@ describeEachEngine("Migrate to Cloud", (database, engine) => {
     // Recovery does not lift it: the migration that holds it is done.
     await recoverMigrations(rig.context);
     expect((await readOnlyStatus(database().db)).enabled).toBe(true);
-    const member = await insertUser(database().db, { role: "user" });
     await expect(resumeEditingHere(rig.context, member)).rejects.toThrow();
     await resumeEditingHere(rig.context, admin);
     expect((await readOnlyStatus(database().db)).enabled).toBe(false);

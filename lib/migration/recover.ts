@@ -7,6 +7,7 @@ import { disableReadOnly, readOnlyStatus } from "@/lib/read-only";
 import { isSchedulerPaused, nodeStaleAfterSeconds, resumeScheduler } from "@/lib/scheduler";
 import { cleanUpMigration } from "./cleanup";
 import { settleCutOver } from "./cut-over";
+import { holdOf } from "./holds";
 import type { MigrationContext } from "./context";
 import {
   claimOwnership,
@@ -72,26 +73,26 @@ async function ownerAlive(context: MigrationContext, row: MigrationRow): Promise
 
 async function liftOrphanedHolds(context: MigrationContext): Promise<void> {
   const { db } = context.handle;
-  const holder = (source: string | null) => {
-    const match = /^migration:(\d+)$/.exec(source ?? "");
-    return match ? Number(match[1]) : null;
-  };
   const readOnly = await readOnlyStatus(db);
-  const readOnlyOwner = holder(readOnly.source);
-  if (readOnly.enabled && readOnlyOwner !== null) {
-    const row = await getMigration(db, readOnlyOwner);
-    // Done with a cut-over that keeps it read-only (a crash came before the
-    // hand-over): settle it as the run would have; otherwise lift it.
-    if (row?.state === "done" && row.afterDone === "read_only") await settleCutOver(context, row);
-    else if (!row || isTerminal(row.state)) await disableReadOnly(context.handle);
+  const hold = readOnly.enabled ? holdOf(readOnly.source) : null;
+  if (hold) {
+    const row = await getMigration(db, hold.id);
+    const movedForGood = row?.state === "done" && row.afterDone === "read_only";
+    if (movedForGood) {
+      // Older rows could end done before the hand-over: settle it as the run does.
+      if (hold.kind === "migration") await settleCutOver(context, row);
+    } else if (!row || isTerminal(row.state)) {
+      // Its migration ended (or the hand-over came before a failure): lift it.
+      await disableReadOnly(context.handle);
+    }
   }
   const paused = await isSchedulerPaused(db);
   const reason = rowsOf<{ reason: string | null }>(
     await db.execute(sql`select reason from liftoff_cluster.scheduler_state where id = 1`),
   )[0]?.reason;
-  const pauseOwner = holder(reason ?? null);
-  if (paused && pauseOwner !== null) {
-    const row = await getMigration(db, pauseOwner);
+  const pauseHold = holdOf(reason ?? null);
+  if (paused && pauseHold?.kind === "migration") {
+    const row = await getMigration(db, pauseHold.id);
     if (!row || isTerminal(row.state)) await resumeScheduler(db);
   }
 }

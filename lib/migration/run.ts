@@ -18,9 +18,10 @@ import {
   StoreRequestError,
   uploadArchive,
 } from "@/lib/upload";
-import { cleanUpMigration, migrationSource } from "./cleanup";
+import { cleanUpMigration } from "./cleanup";
 import { followStore, type CloudVerdict } from "./cloud-verdict";
 import { settleCutOver } from "./cut-over";
+import { migrationSource } from "./holds";
 import { archivePathFor, type MigrationContext } from "./context";
 import { ProgressWriter } from "./progress-writer";
 import { getMigration, updateMigration, type MigrationRow } from "./row";
@@ -91,6 +92,9 @@ async function runPhases(context: MigrationContext, id: number): Promise<void> {
     const restored = await upload(context, row, gone, abort.signal, resumed);
     const keepReadOnly = row.afterDone === "read_only";
     await cleanUpMigration(context, row, { abortUpload: false, keepReadOnly });
+    // Before `done`: whoever sees done finds the cut-over in place. Should the
+    // step fail (a cancel), the clean-up lifts the moved hold like its own.
+    await settleCutOver(context, row);
     await step("upload", {
       state: "done",
       progress: 100,
@@ -99,8 +103,6 @@ async function runPhases(context: MigrationContext, id: number): Promise<void> {
       finishedAt: new Date(),
       etaSeconds: 0,
     });
-    // A crash between `done` and this leaves the freeze to recovery, which settles it the same way.
-    await settleCutOver(context, row);
     migrationLog.info({ tables: restored.tables, afterDone: row.afterDone }, "migration done");
   } catch (error) {
     const cancelled =
