@@ -3,6 +3,12 @@ import nextPlugin from "@next/eslint-plugin-next";
 import reactHooks from "eslint-plugin-react-hooks";
 import tseslint from "typescript-eslint";
 
+const frameworkFree = [
+  { group: ["@/app/*", "../app/*"], message: "lib/ and db/ never import from app/." },
+  { group: ["next", "next/*"], message: "lib/ and db/ stay framework-free." },
+];
+const testCode = ["**/*.test.ts", "**/testing/**"];
+
 export default tseslint.config(
   {
     ignores: [
@@ -60,13 +66,70 @@ export default tseslint.config(
   },
   {
     files: ["lib/**/*.ts", "db/**/*.ts"],
+    rules: { "no-restricted-imports": ["error", { patterns: frameworkFree }] },
+  },
+  // The store and the instance are separate servers: each side's code imports
+  // only the contract (lib/store-contract), never the other's. Tests and
+  // testing/ rigs are exempt: they start a real store beside the instance.
+  // (A later block's no-restricted-imports replaces the earlier one, so each
+  // repeats frameworkFree.)
+  {
+    files: ["lib/store/**/*.ts"],
+    ignores: testCode,
     rules: {
       "no-restricted-imports": [
         "error",
         {
           patterns: [
-            { group: ["@/app/*", "../app/*"], message: "lib/ and db/ never import from app/." },
-            { group: ["next", "next/*"], message: "lib/ and db/ stay framework-free." },
+            ...frameworkFree,
+            {
+              group: [
+                "@/lib/upload",
+                "@/lib/upload/*",
+                "@/lib/migration",
+                "@/lib/migration/*",
+                "**/upload/*",
+                "**/migration/*",
+              ],
+              message:
+                "The store never imports the instance's code; both share only @/lib/store-contract.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Both sides import the contract, so it imports neither: zod only.
+    files: ["lib/store-contract/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["@/*", "../*"],
+              message: "The store's contract imports nothing of either side: zod only.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ["lib/upload/**/*.ts", "lib/migration/**/*.ts"],
+    ignores: testCode,
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            ...frameworkFree,
+            {
+              group: ["@/lib/store", "@/lib/store/*", "**/store/*"],
+              message:
+                "The instance reaches the store through StoreClient and @/lib/store-contract only.",
+            },
           ],
         },
       ],

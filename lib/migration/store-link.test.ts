@@ -54,3 +54,49 @@ describe("the store's sealing key as the instance reads it", () => {
     }
   });
 });
+
+describe("the store's refusals in the admin's words", () => {
+  let served: Served;
+  // What the fake store answers to every call: the test sets it.
+  let status = 422;
+  beforeAll(async () => {
+    served = await serveFetchHandler(() =>
+      Promise.resolve(
+        Response.json(
+          { error: { code: "unprocessable:version", message: "it runs 0.0.1" } },
+          { status },
+        ),
+      ),
+    );
+  });
+  afterAll(() => served.close());
+
+  it("says the cloud can't take this instance, is failing, or refused, from the store's status", async () => {
+    for (const [answer, code, words] of [
+      [422, "unprocessable:store_version", "The cloud can't take this instance: it runs 0.0.1"],
+      [
+        503,
+        "upstream:store_failing",
+        "The cloud store is failing: it runs 0.0.1. Try again later.",
+      ],
+      [400, "invalid:store_refused", "The cloud store refused the migration: it runs 0.0.1"],
+    ] as const) {
+      status = answer;
+      // 503 is not asked again: a repeated create would open a second migration.
+      await expect(createStoreMigration(served.url, version)).rejects.toMatchObject({
+        code,
+        message: words,
+      });
+      await expect(checkStore(served.url, version)).rejects.toMatchObject({ code });
+    }
+  });
+
+  it("says a store that does not answer can't be reached", async () => {
+    const closed = await serveFetchHandler(() => Promise.resolve(new Response()));
+    await closed.close();
+    await expect(createStoreMigration(closed.url, version)).rejects.toMatchObject({
+      code: "upstream:store_unreachable",
+    });
+    await expect(checkStore(closed.url, version)).rejects.toThrow(/can't be reached/);
+  });
+});

@@ -2,8 +2,6 @@ import { z } from "zod";
 import { AppError } from "@/lib/errors";
 import { jsonError } from "@/lib/errors/http";
 import { log } from "@/lib/log";
-import { authenticateMigration } from "./auth";
-import type { StoreContext } from "./context";
 import {
   completeBody,
   createMigrationBody,
@@ -11,8 +9,14 @@ import {
   healthQuery,
   partUrlsBody,
   startMultipartBody,
+  storeApiPaths,
   uploadedBody,
-} from "./inputs";
+  type CreatedReply,
+  type HealthReply,
+  type SingleUploadReply,
+} from "@/lib/store-contract";
+import { authenticateMigration } from "./auth";
+import type { StoreContext } from "./context";
 import {
   abortMigration,
   createMigration,
@@ -26,8 +30,8 @@ import { markUploaded } from "./verify";
 
 /** 10,000 parts with their ETags fit well inside this. */
 const maxBodyBytes = 1024 * 1024;
-const prefix = "/api/store/v1/migrations";
-const healthPath = "/api/store/v1/health";
+const prefix = storeApiPaths.migrations;
+const healthPath = storeApiPaths.health;
 
 function json(status: number, body: unknown): Response {
   return Response.json(body, { status, headers: { "cache-control": "no-store" } });
@@ -93,8 +97,8 @@ const routes: Record<string, Handler> = {
     return json(200, {
       upload_url: upload.url,
       upload_headers: upload.headers,
-      expires_at: upload.expiresAt,
-    });
+      expires_at: upload.expiresAt.toISOString(),
+    } satisfies SingleUploadReply);
   },
   async "POST /:id/multipart"(ctx, request, id) {
     const body = await readBody(request, startMultipartBody);
@@ -134,12 +138,12 @@ async function create(ctx: StoreContext, request: Request): Promise<Response> {
   return json(201, {
     external_id: created.externalId,
     token: created.token,
-    token_expires_at: created.tokenExpiresAt,
+    token_expires_at: created.tokenExpiresAt.toISOString(),
     upload_url: created.upload.url,
     upload_headers: created.upload.headers,
-    expires_at: created.upload.expiresAt,
+    expires_at: created.upload.expiresAt.toISOString(),
     sealing_key: publishedSealingKey(ctx),
-  });
+  } satisfies CreatedReply);
 }
 
 /** The public half of the store's sealing key: instances seal the archive's secrets for it. */
@@ -163,7 +167,7 @@ function health(ctx: StoreContext, url: URL): Response {
     reason: refusal?.message ?? null,
     store_version: ctx.versions.appVersion,
     sealing_key: publishedSealingKey(ctx),
-  });
+  } satisfies HealthReply);
 }
 
 /**

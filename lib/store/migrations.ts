@@ -2,6 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { storeMigrations, type StoreMigration } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { log } from "@/lib/log";
+import type { AbortedReply, StatusReply } from "@/lib/store-contract";
 import type { StoreContext } from "./context";
 import { assertRestorable } from "./restorable";
 import { issueMigrationToken, newExternalId } from "./token";
@@ -115,7 +116,7 @@ export function migrationStatus(m: StoreMigration, queuePosition: number | null 
     queue_position: queuePosition,
     created_at: m.createdAt.toISOString(),
     updated_at: m.updatedAt.toISOString(),
-  };
+  } satisfies StatusReply;
 }
 
 /**
@@ -124,7 +125,7 @@ export function migrationStatus(m: StoreMigration, queuePosition: number | null 
  * the archive was handed over for verification.
  */
 export async function abortMigration(ctx: StoreContext, m: StoreMigration) {
-  if (m.state === "aborted") return { status: m.state, multipart: "none" as const };
+  if (m.state === "aborted") return { status: m.state, multipart: "none" } satisfies AbortedReply;
   assertAwaitingUpload(m);
   const multipart = m.uploadId
     ? await ctx.storage.abortMultipart(m.objectKey, m.uploadId)
@@ -136,5 +137,5 @@ export async function abortMigration(ctx: StoreContext, m: StoreMigration) {
       : "Aborted by the instance.";
   const row = await transition(ctx, m, { state: "aborted", failureReason: reason });
   log.info({ store_migration: m.externalId, multipart }, "store migration aborted");
-  return { status: row.state, multipart };
+  return { status: row.state, multipart } satisfies AbortedReply;
 }

@@ -1,6 +1,7 @@
 import type { StoreMigration } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { log } from "@/lib/log";
+import type { CompletedReply, PartUrlsReply, StartedMultipartReply } from "@/lib/store-contract";
 import type { StoreContext } from "./context";
 import { assertAwaitingUpload, transition } from "./migrations";
 import { choosePartSize } from "./part-size";
@@ -23,7 +24,10 @@ async function presignParts(
       url: await ctx.storage.presignPart(m.objectKey, uploadId, n, ctx.urlTtlSeconds),
     });
   }
-  return { part_urls: urls, expires_at: new Date(Date.now() + ctx.urlTtlSeconds * 1000) };
+  return {
+    part_urls: urls,
+    expires_at: new Date(Date.now() + ctx.urlTtlSeconds * 1000).toISOString(),
+  } satisfies PartUrlsReply;
 }
 
 function assertUploadId(
@@ -81,7 +85,7 @@ export async function startMultipart(
     part_size: partSize,
     part_count: partCount,
     ...(await presignParts(ctx, row, uploadId, parts)),
-  };
+  } satisfies StartedMultipartReply;
 }
 
 /** Fresh URLs for parts whose URLs expired (or that a restarted uploader still needs). */
@@ -113,7 +117,7 @@ export async function completeMultipart(
   if (!m.uploadId && m.partCount !== null && m.uploadSize !== null) {
     const object = await ctx.storage.head(m.objectKey);
     if (object?.size === m.uploadSize)
-      return { status: "completed" as const, part_count: m.partCount };
+      return { status: "completed", part_count: m.partCount } satisfies CompletedReply;
   }
   assertUploadId(m, input.uploadId);
   const numbers = input.parts.map((p) => p.n);
@@ -136,5 +140,5 @@ export async function completeMultipart(
   // The upload id is spent once the storage assembled the object.
   await transition(ctx, m, { uploadId: null });
   log.info({ store_migration: m.externalId, parts: sorted.length }, "multipart upload completed");
-  return { status: "completed" as const, part_count: sorted.length };
+  return { status: "completed", part_count: sorted.length } satisfies CompletedReply;
 }

@@ -1,11 +1,9 @@
 import { AppError } from "@/lib/errors";
+import { maxObjectSize, maxPartSize, maxParts } from "@/lib/store-contract";
 
 const MiB = 1024 * 1024;
-/** S3's limits: parts of 5 MiB (but the last) to 5 GiB, at most 10,000 of them. */
+/** S3's limits: parts of 5 MiB (but the last) to 5 GiB (the contract's bound), at most 10,000 of them. */
 export const minPartSize = 5 * MiB;
-export const maxPartSize = 5 * 1024 * MiB;
-export const maxParts = 10_000;
-export const maxObjectSize = 5 * 1024 * 1024 * MiB;
 /** Small enough that a retried part costs little, large enough to keep requests few. */
 export const defaultPartSize = 16 * MiB;
 

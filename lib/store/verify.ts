@@ -4,6 +4,7 @@ import { eq } from "drizzle-orm";
 import { storeMigrations, type StoreMigration } from "@/db/schema";
 import { AppError, publicFailureMessage } from "@/lib/errors";
 import { log } from "@/lib/log";
+import type { UploadedReply } from "@/lib/store-contract";
 import type { StoreContext } from "./context";
 import { assertAwaitingUpload, transition, unfinishedStates } from "./migrations";
 import type { RestoreTarget } from "./targets";
@@ -31,7 +32,7 @@ export async function markUploaded(
   if (repeated) {
     // Heals a restore whose job was lost between the state change and the enqueue; a no-op otherwise.
     if (unfinishedStates.includes(m.state)) await ctx.restores.enqueue(m.externalId);
-    return { status: m.state };
+    return { status: m.state } satisfies UploadedReply;
   }
   assertAwaitingUpload(m);
   if (m.uploadId) {
@@ -65,7 +66,7 @@ export async function markUploaded(
     declaredSize: input.size,
   });
   await ctx.restores.enqueue(row.externalId);
-  return { status: row.state };
+  return { status: row.state } satisfies UploadedReply;
 }
 
 export async function fail(ctx: StoreContext, id: number, reason: string): Promise<void> {

@@ -1,37 +1,63 @@
 import { z } from "zod";
 import { readErrorBody } from "@/lib/errors/http";
+import { sealingKeyId } from "@/lib/secrets/sealed-box";
+import {
+  abortedReply,
+  completedReply,
+  createdReply,
+  healthReply,
+  migrationPath,
+  partUrlsReply,
+  sealingKey,
+  singleUploadReply,
+  startedMultipartReply,
+  statusReply,
+  storeApiPaths,
+  uploadedReply,
+  type CompleteBody,
+  type CreateMigrationBody,
+  type HealthQuery,
+  type PartUrlsBody,
+  type StartMultipartBody,
+  type UploadedBody,
+} from "@/lib/store-contract";
 import { backoffMs, classifyError, defaultRetryPolicy, sleep, type RetryPolicy } from "./retry";
 
 /** Answers that mean "not now" rather than "no". */
 const retryableStatuses = new Set([429, 502, 503, 504]);
 const neverAborted = new AbortController().signal;
 
-const partUrls = z.array(z.object({ n: z.number().int(), url: z.string() }));
-const started = z.object({
-  upload_id: z.string(),
-  part_size: z.number().int(),
-  part_count: z.number().int(),
-  part_urls: partUrls,
-  expires_at: z.string(),
-});
-const reissued = z.object({ part_urls: partUrls, expires_at: z.string() });
-const singleUrl = z.object({
-  upload_url: z.string(),
-  upload_headers: z.record(z.string(), z.string()),
-  expires_at: z.string(),
-});
-const status = z.object({
-  status: z.string(),
-  reason: z.string().nullable(),
-  tables: z.record(z.string(), z.number()).nullable(),
-  /** Place in the store's restore line while waiting (1 = next); null or absent otherwise. */
-  queue_position: z.number().int().positive().nullable().optional(),
-});
+/**
+ * The store's sealing key as the instance takes it: its id is the key's
+ * fingerprint, checked here, so a key garbled on the way is caught before
+ * anything is sealed for it.
+ */
+const verifiedSealingKey = sealingKey.refine((key) => {
+  try {
+    return sealingKeyId(key.public_key) === key.id;
+  } catch {
+    return false;
+  }
+}, "is not a valid X25519 public key with its fingerprint");
 
-export type StartedMultipart = z.infer<typeof started>;
+// What the instance reads of each reply (see the contract: unread fields are not checked).
+const created = createdReply
+  .pick({ external_id: true, token: true })
+  .extend({ sealing_key: verifiedSealingKey });
+const health = healthReply
+  .pick({ accepts: true, reason: true })
+  .extend({ sealing_key: verifiedSealingKey.optional() });
+const completed = completedReply.pick({ status: true });
+const status = statusReply.pick({ status: true, reason: true, tables: true, queue_position: true });
+
+export type StartedMultipart = z.infer<typeof startedMultipartReply>;
 export type StoreStatus = z.infer<typeof status>;
+export type StoreCreated = z.infer<typeof created>;
+export type StoreHealth = z.infer<typeof health>;
 
-/** A refusal from the store, with its status and code (`conflict:upload_id`, …). */
+/**
+ * A refusal from the store, with its status and code (`conflict:upload_id`, …).
+ */
 export class StoreRequestError extends Error {
   constructor(
     readonly status: number,
@@ -43,6 +69,22 @@ export class StoreRequestError extends Error {
     super(message);
     this.name = "StoreRequestError";
   }
+}
+
+async function refusal(response: Response, call: string): Promise<StoreRequestError> {
+  const error = await readErrorBody(response);
+  return new StoreRequestError(
+    response.status,
+    error.code,
+    `The store refused ${call} (${response.status}): ${error.message}`,
+    error.message,
+  );
+}
+
+/** A reply that is not JSON parses as null, and fails the schema like any other bad reply. */
+async function readReply<S extends z.ZodType>(response: Response, schema: S): Promise<z.infer<S>> {
+  const payload: unknown = await response.json().catch(() => null);
+  return schema.parse(payload);
 }
 
 /**
@@ -58,9 +100,37 @@ export function isStateConflict(error: unknown): error is StoreRequestError {
 
 /**
  * The instance's side of the store API. It holds the migration token and
- * never logs it; responses are parsed, not trusted.
+ * never logs it; responses are parsed, not trusted. Refusals throw
+ * StoreRequestError, replies that do not fit the contract a ZodError, and a
+ * store out of reach fetch's own error.
  */
 export class StoreClient {
+  /**
+   * Asks the store to open a migration: it checks the version and hands out
+   * a token and the public key to seal the archive's secrets for. Sent once,
+   * never again: a repeated create would open a second migration.
+   */
+  static async createMigration(baseUrl: string, body: CreateMigrationBody): Promise<StoreCreated> {
+    const response = await fetch(`${baseUrl}${storeApiPaths.migrations}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(30_000),
+    });
+    if (!response.ok) throw await refusal(response, "POST /migrations");
+    return readReply(response, created);
+  }
+
+  /** Is the store there, and would it take this version? No token: it reveals only the store's. */
+  static async health(baseUrl: string, query: HealthQuery): Promise<StoreHealth> {
+    const search = new URLSearchParams(query);
+    const response = await fetch(`${baseUrl}${storeApiPaths.health}?${search.toString()}`, {
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (!response.ok) throw await refusal(response, "GET /health");
+    return readReply(response, health);
+  }
+
   constructor(
     readonly baseUrl: string,
     readonly externalId: string,
@@ -99,18 +169,15 @@ export class StoreClient {
       const last = attempt + 1 >= this.retry.attempts;
       let response: Response;
       try {
-        response = await fetch(
-          `${this.baseUrl}/api/store/v1/migrations/${this.externalId}${route}`,
-          {
-            method,
-            headers: {
-              authorization: `Bearer ${this.token}`,
-              ...(body === undefined ? {} : { "content-type": "application/json" }),
-            },
-            body: body === undefined ? undefined : JSON.stringify(body),
-            signal: AbortSignal.any([this.signal, AbortSignal.timeout(120_000)]),
+        response = await fetch(`${this.baseUrl}${migrationPath(this.externalId, route)}`, {
+          method,
+          headers: {
+            authorization: `Bearer ${this.token}`,
+            ...(body === undefined ? {} : { "content-type": "application/json" }),
           },
-        );
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal: AbortSignal.any([this.signal, AbortSignal.timeout(120_000)]),
+        });
       } catch (error) {
         // fetch wraps the socket's error: the code sits on its cause.
         const cause = (error as { cause?: unknown }).cause ?? error;
@@ -123,45 +190,37 @@ export class StoreClient {
         await sleep(backoffMs(this.retry, attempt), this.signal);
         continue;
       }
-      if (!response.ok) {
-        const error = await readErrorBody(response);
-        throw new StoreRequestError(
-          response.status,
-          error.code,
-          `The store refused ${method} ${route || "/"} (${response.status}): ${error.message}`,
-          error.message,
-        );
-      }
-      const payload: unknown = await response.json().catch(() => null);
-      return schema.parse(payload);
+      if (!response.ok) throw await refusal(response, `${method} ${route || "/"}`);
+      return readReply(response, schema);
     }
   }
 
   singleUploadUrl() {
-    return this.call("POST", "/upload-url", singleUrl);
+    return this.call("POST", "/upload-url", singleUploadReply);
   }
 
   startMultipart(size: number, partSize?: number) {
-    return this.call("POST", "/multipart", started, { size, part_size: partSize });
+    const body: StartMultipartBody = { size, part_size: partSize };
+    return this.call("POST", "/multipart", startedMultipartReply, body);
   }
 
   partUrls(uploadId: string, parts: number[]) {
-    return this.call("POST", "/multipart/urls", reissued, { upload_id: uploadId, parts });
+    const body: PartUrlsBody = { upload_id: uploadId, parts };
+    return this.call("POST", "/multipart/urls", partUrlsReply, body);
   }
 
   complete(uploadId: string, parts: { n: number; etag: string }[]) {
-    return this.call("POST", "/multipart/complete", z.object({ status: z.string() }), {
-      upload_id: uploadId,
-      parts,
-    });
+    const body: CompleteBody = { upload_id: uploadId, parts };
+    return this.call("POST", "/multipart/complete", completed, body);
   }
 
   uploaded(sha256: string, size: number) {
-    return this.call("POST", "/uploaded", z.object({ status: z.string() }), { sha256, size });
+    const body: UploadedBody = { sha256, size };
+    return this.call("POST", "/uploaded", uploadedReply, body);
   }
 
   abort() {
-    return this.call("DELETE", "", z.object({ status: z.string(), multipart: z.string() }));
+    return this.call("DELETE", "", abortedReply);
   }
 
   status() {

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import type { StoreHarness } from "./harness";
 import { appVersion } from "@/lib/config/version";
 import { codeMigrations } from "@/lib/dump/migrations";
+import { createdReply } from "@/lib/store-contract";
 
 export interface Reply {
   status: number;
@@ -36,12 +37,8 @@ export async function createStoreMigration(harness: StoreHarness, instanceId = "
     body: { ...instanceVersion, instance_id: instanceId },
   });
   if (reply.status !== 201) throw new Error(`create failed: ${JSON.stringify(reply.body)}`);
-  return reply.body as {
-    external_id: string;
-    token: string;
-    upload_url: string;
-    upload_headers: Record<string, string>;
-  };
+  // Every test that opens a migration checks the real reply against the contract, in full.
+  return createdReply.parse(reply.body);
 }
 
 /** A store migration with `file` already PUT to its upload URL, as an uploader leaves it before `uploaded`. */

@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import type { Engine } from "@/db/client";
 import { DEFAULT_MAX_TEXT_BYTES } from "@/lib/dump/limits";
+import { statusReply } from "@/lib/store-contract";
 import { adminUrl, type TestDatabase } from "@/lib/testing/databases";
 import { handleStoreRequest } from "../api";
 import { defaultTokenTtlMs, type StoreContext } from "../context";
@@ -149,11 +150,8 @@ export async function waitForSettled(
       throw error;
     });
     if (!response) continue;
-    const body = (await response.json()) as {
-      status: string;
-      reason: string | null;
-      tables: Record<string, number> | null;
-    };
+    // The real reply, checked against the contract in full.
+    const body = statusReply.parse(await response.json());
     if (!["received", "verifying", "restoring"].includes(body.status)) return body;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
