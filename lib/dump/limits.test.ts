@@ -14,7 +14,6 @@ import {
   testEngines,
   type TestDatabase,
 } from "@/lib/testing/engines";
-import { existingContent } from "./catalog";
 import { ArchiveRefusal } from "./errors";
 import {
   MANIFEST_LIST_LIMITS,
@@ -24,11 +23,17 @@ import {
   MAX_MANIFEST_BYTES,
 } from "./limits";
 import { loadDumpArchive } from "./load";
-import { withLoadTransaction } from "./load-target";
 import { codeMigrations } from "./migrations";
 import { editManifest, entriesOf, tarOf, type Entry } from "./testing/archive-edit";
 import { writeBombArchive, type BombArchive } from "./testing/bomb";
-import { dataset, dumpToFile, insertDataset, loadCases, tempDir } from "./testing/fixtures";
+import {
+  dataset,
+  dumpToFile,
+  expectTargetUntouched,
+  insertDataset,
+  loadCases,
+  tempDir,
+} from "./testing/fixtures";
 import { verifyDumpArchive } from "./verify";
 import { writeDumpArchive } from "./write";
 
@@ -148,15 +153,7 @@ describe.each(loadCases())("archive limits [$engine, jobs $jobs]", ({ engine, jo
       const refusal = await refusalOf(loadDumpArchive(target, file, { jobs, maxTextBytes }));
       expect(refusal?.code).toBe("too_large");
       expect(refusal?.message).toMatch(message);
-      const untouched = await withLoadTransaction(target, async (t) => ({
-        content: await existingContent(t.query),
-        schemas: (
-          await t.query(
-            "select nspname::text from pg_namespace where nspname not like 'pg\\_%' and nspname <> 'information_schema' order by 1",
-          )
-        ).map((r) => r[0]),
-      }));
-      expect(untouched).toEqual({ content: [], schemas: ["public"] });
+      await expectTargetUntouched(target);
     } finally {
       await target.drop();
     }

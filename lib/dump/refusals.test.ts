@@ -6,12 +6,18 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { users } from "@/db/schema";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/engines";
-import { existingContent } from "./catalog";
 import { ArchiveRefusal } from "./errors";
 import { loadDumpArchive } from "./load";
 import { withLoadTransaction } from "./load-target";
 import { editManifest, entriesOf, manifestOf, tarOf, type Entry } from "./testing/archive-edit";
-import { dataset, dumpToFile, insertDataset, loadCases, tempDir } from "./testing/fixtures";
+import {
+  dataset,
+  dumpToFile,
+  expectTargetUntouched,
+  insertDataset,
+  loadCases,
+  tempDir,
+} from "./testing/fixtures";
 import { verifyDumpArchive } from "./verify";
 
 describe.each(loadCases())("archive refusals [$engine, jobs $jobs]", ({ engine, jobs }) => {
@@ -48,15 +54,7 @@ describe.each(loadCases())("archive refusals [$engine, jobs $jobs]", ({ engine, 
       expect((error as ArchiveRefusal).code).toBe(code);
       expect((error as ArchiveRefusal).message).toMatch(message);
       // Untouched: not a table, not a migration record.
-      const untouched = await withLoadTransaction(target, async (t) => ({
-        content: await existingContent(t.query),
-        schemas: (
-          await t.query(
-            "select nspname::text from pg_namespace where nspname not like 'pg\\_%' and nspname <> 'information_schema' order by 1",
-          )
-        ).map((r) => r[0]),
-      }));
-      expect(untouched).toEqual({ content: [], schemas: ["public"] });
+      await expectTargetUntouched(target);
     } finally {
       await target.drop();
     }

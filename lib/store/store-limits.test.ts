@@ -1,9 +1,8 @@
-import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { writeBombArchive } from "@/lib/dump/testing/bomb";
 import { adminUrl, describeEachEngine } from "@/lib/testing/engines";
-import { callStore, createStoreMigration } from "./testing/client";
+import { callStore, createWithArchive } from "./testing/client";
 import { startStoreHarness, waitForSettled, type StoreHarness } from "./testing/harness";
 import { makeRealArchive, targetExists, type RealArchive } from "./testing/real-archive";
 
@@ -20,13 +19,7 @@ describeEachEngine("store limits", (database, engine) => {
 
   /** One PUT and `uploaded`, then the store's verdict; the target it made must be gone. */
   async function refusal(file: string, sha256: string, size: number): Promise<string> {
-    const created = await createStoreMigration(harness);
-    const put = await fetch(created.upload_url, {
-      method: "PUT",
-      headers: created.upload_headers,
-      body: new Uint8Array(fs.readFileSync(file)),
-    });
-    expect(put.status).toBe(200);
+    const created = await createWithArchive(harness, file);
     const before = harness.targets.length;
     const reply = await callStore(harness, "POST", `/${created.external_id}/uploaded`, {
       token: created.token,

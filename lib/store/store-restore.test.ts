@@ -1,8 +1,7 @@
-import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { adminUrl, describeEachEngine } from "@/lib/testing/engines";
-import { callStore, createStoreMigration } from "./testing/client";
+import { callStore, createWithArchive } from "./testing/client";
 import { startStoreHarness, waitForSettled, type StoreHarness } from "./testing/harness";
 import {
   makeRealArchive,
@@ -23,13 +22,7 @@ describeEachEngine("store restores real dump archives", (database, engine) => {
 
   /** What any client does with the create reply: one PUT to the presigned URL, then `uploaded`. */
   async function upload(file: string, sha256: string, size: number) {
-    const created = await createStoreMigration(harness);
-    const put = await fetch(created.upload_url, {
-      method: "PUT",
-      headers: created.upload_headers,
-      body: new Uint8Array(fs.readFileSync(file)),
-    });
-    expect(put.status).toBe(200);
+    const created = await createWithArchive(harness, file);
     const reply = await callStore(harness, "POST", `/${created.external_id}/uploaded`, {
       token: created.token,
       body: { sha256, size },

@@ -4,10 +4,13 @@ import path from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
 import { eq } from "drizzle-orm";
 import fc from "fast-check";
+import { expect } from "vitest";
 import type postgres from "postgres";
 import type { DatabaseHandle, Engine } from "@/db/client";
 import { testEngines } from "@/lib/testing/engines";
 import * as s from "@/db/schema";
+import { existingContent } from "../catalog";
+import { withLoadTransaction } from "../load-target";
 import { stableOutputSettings } from "../source";
 import { dumpTables, qualified } from "../tables";
 import { writeDumpArchive, type DumpResult, type WriteDumpOptions } from "../write";
@@ -308,4 +311,20 @@ export function loadCases(): { engine: Engine; jobs: number }[] {
         ]
       : [{ engine, jobs: 1 }],
   );
+}
+
+/**
+ * Asserts a refused load left its target as it found it: no table, no
+ * migration record, no schema but `public`.
+ */
+export async function expectTargetUntouched(target: DatabaseHandle): Promise<void> {
+  const untouched = await withLoadTransaction(target, async (t) => ({
+    content: await existingContent(t.query),
+    schemas: (
+      await t.query(
+        "select nspname::text from pg_namespace where nspname not like 'pg\\_%' and nspname <> 'information_schema' order by 1",
+      )
+    ).map((r) => r[0]),
+  }));
+  expect(untouched).toEqual({ content: [], schemas: ["public"] });
 }
