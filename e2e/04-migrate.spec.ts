@@ -196,10 +196,20 @@ test("an admin cancels a migration; the instance is writable again", async ({ pa
   await page.getByRole("radio", { name: /Let this instance keep working/ }).check();
   await page.getByRole("button", { name: "Start migration" }).click();
   await expect(page.getByTestId("migration-progress")).toBeVisible();
+  // The admin opens the cancel dialog at once, before the freeze begins. The
+  // freeze refreshes the page (the read-only banner re-renders it), and the
+  // dialog must stay open through that refresh: in CI it once vanished under
+  // the pointer because the refresh remounted the progress.
+  await page.getByRole("button", { name: "Cancel migration" }).click();
+  const dialog = page.getByRole("dialog");
+  await expect(dialog).toBeVisible();
+  await expect(page.getByTestId("read-only-banner")).toBeVisible({ timeout: 15_000 });
   // The other tab shows it without a reload.
   await expect(otherTab.getByTestId("migration-progress")).toBeVisible({ timeout: 15_000 });
-  await page.getByRole("button", { name: "Cancel migration" }).click();
-  await page.getByRole("dialog").getByRole("button", { name: "Cancel migration" }).click();
+  // Let the page's refresh land before looking again.
+  await page.waitForTimeout(1_500);
+  await expect(dialog).toBeVisible();
+  await dialog.getByRole("button", { name: "Cancel migration" }).click();
   await expect(page.getByTestId("migration-history")).toContainText("Cancelled", {
     timeout: 30_000,
   });

@@ -14,8 +14,6 @@ import {
 } from "@/lib/migration";
 import { DownloadDump } from "./download-dump";
 import { formatDuration } from "./format";
-import { MigrationProgress } from "./migration-progress";
-import { MigrationWatcher } from "./migration-watcher";
 import { ResumeEditing } from "./resume-editing";
 import { StartMigration } from "./start-migration";
 
@@ -37,78 +35,76 @@ export async function MigrateToCloud() {
   const moved = active ? null : await movedTo(context);
   return (
     <div data-testid="migrate-to-cloud">
-      {active ? (
-        <MigrationProgress initial={toView(active)} />
-      ) : (
-        <>
-          <MigrationWatcher latestId={last?.id ?? null} />
-          <p className="text-sm text-slate-600">
-            Copies this whole instance — collections, questions, dashboards, users, settings — to
-            Liftoff Cloud, which verifies every table before it reports done. While it runs (about{" "}
-            {estimate} here) the instance is read-only for everyone; reads and sign-in keep working,
-            and you can cancel at any time.
-          </p>
-          {last?.state === "done" && (
-            <div
-              className="mt-3 rounded bg-green-50 p-3 text-sm text-green-900"
-              data-testid="migration-done"
-            >
-              Migrated on {formatTime(last.finishedAt)} to{" "}
-              {last.cloudUrl ? (
-                <a className="underline" href={last.cloudUrl}>
-                  {last.cloudUrl}
-                </a>
-              ) : (
-                "the cloud"
-              )}
-              .{" "}
-              {moved
-                ? "This instance stays read-only so that the copy is the whole truth."
-                : "Changes made here since then are not copied."}
-              {last.restoredTables && (
-                <ul
-                  className="mt-2 grid grid-cols-2 gap-x-6 font-mono text-xs md:grid-cols-3"
-                  data-testid="restored-tables"
-                >
-                  {Object.entries(last.restoredTables).map(([table, rows]) => (
-                    <li key={table}>
-                      {table}: {rows}
-                    </li>
-                  ))}
-                </ul>
-              )}
-              {moved && <ResumeEditing />}
-            </div>
-          )}
-          {last?.state === "error" && (
-            <div
-              role="alert"
-              className="mt-3 rounded bg-red-50 p-3 text-sm text-red-900"
-              data-testid="migration-error"
-            >
-              The last migration failed on {formatTime(last.finishedAt)}: {last.error}
-            </div>
-          )}
-          <StartMigration canStart={preflightPasses(checks)} readOnlyEstimate={estimate}>
-            <ul className="my-4 space-y-2 text-sm" data-testid="preflight">
-              {checks.map((check) => (
-                <li key={check.id} data-status={check.status} className="flex gap-2">
-                  <span className={`w-4 font-bold ${checkColor[check.status]}`}>
-                    {checkIcon[check.status]}
-                  </span>
-                  <span>
-                    <span className="font-medium">{check.title}</span>
-                    <span className="block text-slate-600">{check.detail}</span>
-                  </span>
-                </li>
-              ))}
-            </ul>
-            {last?.state === "error" && (
-              <p className="mb-2 text-sm text-slate-600">Fix what it says, then try again.</p>
+      <StartMigration
+        active={active ? toView(active) : null}
+        latestId={last?.id ?? null}
+        canStart={preflightPasses(checks)}
+        readOnlyEstimate={estimate}
+      >
+        <p className="text-sm text-slate-600">
+          Copies this whole instance — collections, questions, dashboards, users, settings — to
+          Liftoff Cloud, which verifies every table before it reports done. While it runs (about{" "}
+          {estimate} here) the instance is read-only for everyone; reads and sign-in keep working,
+          and you can cancel at any time.
+        </p>
+        {last?.state === "done" && (
+          <div
+            className="mt-3 rounded bg-green-50 p-3 text-sm text-green-900"
+            data-testid="migration-done"
+          >
+            Migrated on {formatTime(last.finishedAt)} to{" "}
+            {last.cloudUrl ? (
+              <a className="underline" href={last.cloudUrl}>
+                {last.cloudUrl}
+              </a>
+            ) : (
+              "the cloud"
             )}
-          </StartMigration>
-        </>
-      )}
+            .{" "}
+            {moved
+              ? "This instance stays read-only so that the copy is the whole truth."
+              : "Changes made here since then are not copied."}
+            {last.restoredTables && (
+              <ul
+                className="mt-2 grid grid-cols-2 gap-x-6 font-mono text-xs md:grid-cols-3"
+                data-testid="restored-tables"
+              >
+                {Object.entries(last.restoredTables).map(([table, rows]) => (
+                  <li key={table}>
+                    {table}: {rows}
+                  </li>
+                ))}
+              </ul>
+            )}
+            {moved && <ResumeEditing />}
+          </div>
+        )}
+        {last?.state === "error" && (
+          <div
+            role="alert"
+            className="mt-3 rounded bg-red-50 p-3 text-sm text-red-900"
+            data-testid="migration-error"
+          >
+            The last migration failed on {formatTime(last.finishedAt)}: {last.error}
+          </div>
+        )}
+        <ul className="my-4 space-y-2 text-sm" data-testid="preflight">
+          {checks.map((check) => (
+            <li key={check.id} data-status={check.status} className="flex gap-2">
+              <span className={`w-4 font-bold ${checkColor[check.status]}`}>
+                {checkIcon[check.status]}
+              </span>
+              <span>
+                <span className="font-medium">{check.title}</span>
+                <span className="block text-slate-600">{check.detail}</span>
+              </span>
+            </li>
+          ))}
+        </ul>
+        {last?.state === "error" && (
+          <p className="mb-2 text-sm text-slate-600">Fix what it says, then try again.</p>
+        )}
+      </StartMigration>
       <div className="mt-4 flex items-start gap-3 border-t border-slate-100 pt-4">
         <DownloadDump keyConfigured={context.secretKey !== null} />
         <span className="text-xs text-slate-500">

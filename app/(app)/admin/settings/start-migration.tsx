@@ -6,16 +6,29 @@ import type { MigrationView } from "@/lib/migration/row";
 import { ConfirmDialog } from "./confirm-dialog";
 import { startMigrationAction } from "./migration-actions";
 import { MigrationProgress } from "./migration-progress";
+import { useMigrationStartedElsewhere } from "./use-live-migration";
 
 /**
- * The checks and the start button; once started, the live progress in their
- * place, replaying the migration from its first change so no phase is missed.
+ * The checks and the start button, or the live progress of the migration
+ * under way. One component holds both so the progress keeps its place in the
+ * tree whoever found the migration: this page's start (replayed from its
+ * first change so no phase is missed), the server's render, or a refresh
+ * after another tab started one. A refresh mid-migration (the read-only
+ * banner refreshes the page when the freeze begins) must not remount the
+ * progress, or an open "Cancel migration?" dialog would vanish under the
+ * admin's pointer.
  */
 export function StartMigration({
+  active,
+  latestId,
   canStart,
   readOnlyEstimate,
   children,
 }: {
+  /** The migration under way when the server rendered the page. */
+  active: MigrationView | null;
+  /** The newest migration the server knew of, to notice one started elsewhere. */
+  latestId: number | null;
   canStart: boolean;
   readOnlyEstimate: string;
   children: ReactNode;
@@ -35,9 +48,16 @@ export function StartMigration({
       if (result.ok) setStarted(result.data.view);
       else setError(result.error.message);
     });
-  if (started !== null) {
+  const shown = started ?? active;
+  useMigrationStartedElsewhere(latestId, shown === null && !pending);
+  if (shown !== null) {
     return (
-      <MigrationProgress initial={started} replayFrom={0} onFinished={() => setStarted(null)} />
+      <MigrationProgress
+        key={shown.id}
+        initial={shown}
+        replayFrom={started ? 0 : undefined}
+        onFinished={() => setStarted(null)}
+      />
     );
   }
   return (

@@ -1,6 +1,7 @@
 "use client";
 
 import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { readErrorBody } from "@/lib/errors/http";
 import type { MigrationView } from "@/lib/migration/row";
@@ -64,4 +65,25 @@ export function useLiveMigration(initial: MigrationView, replayFrom?: number) {
     };
   }, [client, id, initialState, replayFrom]);
   return query.data;
+}
+
+/**
+ * While a settings page shows no migration under way: listens for one
+ * started elsewhere (another tab, another admin, another node) and re-renders
+ * the page to show its progress, without a reload.
+ */
+export function useMigrationStartedElsewhere(latestId: number | null, listening: boolean) {
+  const router = useRouter();
+  useEffect(() => {
+    if (!listening) return;
+    const source = new EventSource("/api/migrations/events");
+    source.addEventListener("latest", (event) => {
+      const latest = JSON.parse((event as MessageEvent<string>).data) as {
+        id: number;
+        state: string;
+      } | null;
+      if (latest && latest.id !== latestId && !isTerminal(latest.state)) router.refresh();
+    });
+    return () => source.close();
+  }, [latestId, listening, router]);
 }
