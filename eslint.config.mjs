@@ -8,6 +8,13 @@ const frameworkFree = [
   { group: ["next", "next/*"], message: "lib/ and db/ stay framework-free." },
 ];
 const testCode = ["**/*.test.ts", "**/testing/**"];
+// The store runs as a process of its own (`npm run store`): the instance's
+// code (app/, its lib/ capabilities, its start-up hooks) never loads it.
+const storeFromInstance = {
+  group: ["@/lib/store", "@/lib/store/*"],
+  message:
+    "The instance reaches the store through StoreClient and @/lib/store-contract only: the store is a server of its own.",
+};
 
 export default tseslint.config(
   {
@@ -46,6 +53,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ["app/**/*.{ts,tsx}", "instrumentation*.ts", "proxy.ts"],
+    rules: { "no-restricted-imports": ["error", { patterns: [storeFromInstance] }] },
+  },
+  {
     // Admin screens read through lib/<capability> functions that take the
     // actor and assert the role, never straight from db/: a page that forgot
     // its own requireAdmin() would otherwise stream its data to anyone.
@@ -59,6 +70,7 @@ export default tseslint.config(
               group: ["@/db/*", "!@/db/schema", "!@/db/client"],
               message: "Admin pages read through lib/ functions that take the admin actor.",
             },
+            storeFromInstance,
           ],
         },
       ],
@@ -117,22 +129,12 @@ export default tseslint.config(
     },
   },
   {
-    files: ["lib/upload/**/*.ts", "lib/migration/**/*.ts"],
-    ignores: testCode,
+    // Every instance capability in lib/: the store's code and the contract
+    // have their own blocks above.
+    files: ["lib/**/*.ts"],
+    ignores: [...testCode, "lib/store/**", "lib/store-contract/**"],
     rules: {
-      "no-restricted-imports": [
-        "error",
-        {
-          patterns: [
-            ...frameworkFree,
-            {
-              group: ["@/lib/store", "@/lib/store/*", "**/store/*"],
-              message:
-                "The instance reaches the store through StoreClient and @/lib/store-contract only.",
-            },
-          ],
-        },
-      ],
+      "no-restricted-imports": ["error", { patterns: [...frameworkFree, storeFromInstance] }],
     },
   },
 );

@@ -7,7 +7,6 @@ import { log } from "./lib/log";
 import { migrationContextFromEnv, recoverMigrations } from "./lib/migration";
 import { getDatabaseHandle, registerLocalNode } from "./lib/runtime";
 import { builtInJobs } from "./lib/scheduler";
-import { stopStoreRestores } from "./lib/store/running";
 
 export async function registerNode(): Promise<void> {
   const handle = await getDatabaseHandle();
@@ -23,10 +22,8 @@ export async function registerNode(): Promise<void> {
   setInterval(() => void recover(), 15_000).unref();
   log.info({ engine: handle.engine, node: services.nodeId }, "server ready");
   const shutdown = () => {
-    // Restores under way get a bounded wait; one still running then goes back to the queue.
-    void stopStoreRestores()
-      .catch((error: unknown) => log.warn({ err: error }, "could not stop the store's restores"))
-      .then(() => services.stop())
+    void services
+      .stop()
       .then(() => handle.close())
       .finally(() => process.exit(0));
   };

@@ -278,30 +278,6 @@ const routeAccess: Record<string, RouteAccess> = {
       expect(session).toEqual({});
     },
   },
-  "/api/store/v1/[...path]": {
-    kind: "public",
-    reason:
-      "the store API: each migration's routes take that migration's bearer token, health is public; " +
-      "creating a migration takes no credential yet (the store has no migration keys)",
-    outsider: async (client) => {
-      const id = "0123456789abcdef01234567";
-      for (const [method, route, authorization] of [
-        ["POST", `/${id}/uploaded`, undefined],
-        ["POST", `/${id}/uploaded`, "Bearer not-the-token"],
-        ["DELETE", `/${id}`, undefined],
-      ] as const) {
-        const response = await client.fetch(`/api/store/v1/migrations${route}`, {
-          method,
-          data: { sha256: "0".repeat(64), size: 1 },
-          headers: authorization ? { authorization } : {},
-        });
-        expect(response.status(), `${method} ${route}`).toBe(401);
-        const body = (await response.json()) as { error: { code: string; message: string } };
-        expect(body.error.code, `${method} ${route}`).toMatch(/^unauthorized:/);
-        expect(typeof body.error.message).toBe("string");
-      }
-    },
-  },
 };
 
 /** Every route.ts under app/api, as its URL pattern, with the methods it exports. */
@@ -400,4 +376,19 @@ test("every route handler refuses outsiders in the one error shape", async ({
   expect(after.markerAnywhere).toBe(false);
   await adminPage.close();
   await memberPage.close();
+});
+
+test("the instance serves no store route: the store is a server of its own", async ({
+  baseURL,
+}) => {
+  const anonymous = await request.newContext({ baseURL });
+  for (const [method, route] of [
+    ["GET", "/api/store/v1/health?app_version=0.1.0"],
+    ["POST", "/api/store/v1/migrations"],
+  ] as const) {
+    const response = await anonymous.fetch(route, { method, data: {}, maxRedirects: 0 });
+    expect(response.status(), `${method} ${route}`).toBe(404);
+    expect(await response.text(), `${method} ${route}`).not.toContain("token");
+  }
+  await anonymous.dispose();
 });

@@ -21,7 +21,7 @@ import { ObjectStorage } from "@/lib/store/object-storage";
 import { restorableVersions } from "@/lib/store/restorable";
 import { loadStoreKeys } from "@/lib/store/sealing-key";
 import { pgliteTargets } from "@/lib/store/targets";
-import { serveFetchHandler } from "@/lib/store/testing/serve";
+import { serveFetchHandler } from "@/lib/store/serve";
 import { seededRandom, startFaultProxy, type Fault } from "@/lib/upload/testing/fault-proxy";
 import { StoreClient, sha256OfFile, uploadArchive } from "@/lib/upload";
 import { DEFAULT_MAX_TEXT_BYTES } from "@/lib/dump/limits";

@@ -103,6 +103,8 @@ function startApp(folder, port, logFile) {
     "NEXTAUTH_URL",
     "NODE_ENV",
     "LIFTOFF_S3_ENDPOINT",
+    "LIFTOFF_CLOUD_URL",
+    "STORE_DATABASE_URL",
   ])
     delete env[name];
   for (const name of Object.keys(env)) if (name.startsWith("npm_")) delete env[name];
@@ -215,11 +217,29 @@ async function interruptAndCheckExit(app, ports, logFile) {
   return { ms: Date.now() - started, processes: processes.length };
 }
 
+/** The ports of what `npm start` ran beside the app: the local store and its object storage. */
 function localStoragePort(logFile) {
-  const match = /Local object storage \(s3rver\) on http:\/\/127\.0\.0\.1:(\d+)/.exec(
+  const log = fs.readFileSync(logFile, "utf8");
+  return [
+    /Local object storage \(s3rver\) on http:\/\/127\.0\.0\.1:(\d+)/,
+    /Liftoff store ready on http:\/\/127\.0\.0\.1:(\d+)/,
+  ].flatMap((pattern) => {
+    const match = pattern.exec(log);
+    return match ? [Number(match[1])] : [];
+  });
+}
+
+/** The local store is a server of its own: it answers on its port, in its API's error shape. */
+async function checkLocalStore(logFile) {
+  const match = /Liftoff store ready on (http:\/\/127\.0\.0\.1:\d+)/.exec(
     fs.readFileSync(logFile, "utf8"),
   );
-  return match ? [Number(match[1])] : [];
+  if (!match) fail(`npm start started no local store:\n${tail(logFile)}`);
+  const response = await fetch(`${match[1]}/api/store/v1/health`);
+  const body = await response.json().catch(() => null);
+  if (response.status !== 400 || typeof body?.error?.code !== "string")
+    fail(`the local store at ${match[1]} answered ${response.status} ${JSON.stringify(body)}`);
+  return match[1];
 }
 
 async function main() {
@@ -246,6 +266,7 @@ async function main() {
     console.log(`  ready in ${(firstMs / 1000).toFixed(1)} s`);
     await checkLeadsToSetup(base);
     console.log("  / leads to /setup");
+    console.log(`  the local store answers on ${await checkLocalStore(firstLog)}`);
     await setUpAndSignIn(folder, base);
     console.log("  first administrator created in Chromium and signed in");
     const firstExit = await interruptAndCheckExit(

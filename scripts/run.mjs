@@ -55,6 +55,12 @@ if (!isCurrent()) {
     target: "node20",
     external: ["@electric-sql/pglite", "@electric-sql/pglite/*", "drizzle-orm/pglite"],
     tsconfig: path.join(root, "tsconfig.json"),
+    // CommonJS packages bundled into an ES module (pino, the AWS SDK) require
+    // Node's own modules at run time: give them a real `require`.
+    banner: {
+      js: 'import { createRequire as __liftoffCreateRequire } from "node:module"; const require = __liftoffCreateRequire(import.meta.url);',
+    },
+    tsconfig: path.join(root, "tsconfig.json"),
     write: false,
     metafile: true,
     logLevel: "error",

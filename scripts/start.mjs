@@ -89,26 +89,39 @@ const env = {
   NEXTAUTH_URL: process.env.NEXTAUTH_URL || `http://${host}:${port}`,
 };
 
-// The store (on by default) needs object storage: without a configured S3
-// endpoint, a local s3rver in the data folder stands in for it.
-const storeEnabled = !["false", "0"].includes(process.env.LIFTOFF_STORE_ENABLED ?? "");
+// With no cloud named, the whole trip runs on this machine: a local store
+// beside the instance, and (without an S3 endpoint) a local s3rver in the
+// data folder for its object storage. Both are the store's, not the
+// instance's: the instance only ever talks to the store's URL.
 let localS3 = null;
-if (storeEnabled && !process.env.LIFTOFF_S3_ENDPOINT) {
+let localStore = null;
+if (!process.env.LIFTOFF_CLOUD_URL) {
   const dataDir = path.resolve(root, process.env.LIFTOFF_DATA_DIR || ".data");
-  const bucket = process.env.LIFTOFF_S3_BUCKET || "liftoff-migrations";
-  const { startLocalS3 } = await import("./local-s3.mjs");
-  localS3 = await startLocalS3({
-    directory: path.join(dataDir, "s3"),
-    bucket,
-    port: Number(process.env.LIFTOFF_S3_LOCAL_PORT || 0),
-  });
-  env.LIFTOFF_S3_ENDPOINT = localS3.endpoint;
-  env.LIFTOFF_S3_BUCKET = bucket;
-  env.LIFTOFF_S3_KMS_KEY_ID ||= "liftoff-local";
-  console.log(`Local object storage (s3rver) on ${localS3.endpoint}, bucket ${bucket}`);
+  const storeEnv = { ...process.env, STORE_HOST: host };
+  storeEnv.STORE_PORT = process.env.LIFTOFF_STORE_LOCAL_PORT || "0";
+  if (!process.env.LIFTOFF_S3_ENDPOINT) {
+    const bucket = process.env.LIFTOFF_S3_BUCKET || "liftoff-migrations";
+    const { startLocalS3 } = await import("./local-s3.mjs");
+    localS3 = await startLocalS3({
+      directory: path.join(dataDir, "s3"),
+      bucket,
+      port: Number(process.env.LIFTOFF_S3_LOCAL_PORT || 0),
+    });
+    storeEnv.LIFTOFF_S3_ENDPOINT = localS3.endpoint;
+    storeEnv.LIFTOFF_S3_BUCKET = bucket;
+    storeEnv.LIFTOFF_S3_KMS_KEY_ID ||= "liftoff-local";
+    console.log(`Local object storage (s3rver) on ${localS3.endpoint}, bucket ${bucket}`);
+  }
+  const { startLocalStore } = await import("./local-store.mjs");
+  try {
+    localStore = await startLocalStore({ root, env: storeEnv });
+  } catch (error) {
+    console.error(`Could not start the local store: ${error.message}`);
+    await localS3?.close();
+    process.exit(1);
+  }
+  env.LIFTOFF_CLOUD_URL = localStore.url;
 }
-// With the store on this server, "Migrate to Cloud" goes to it unless told otherwise.
-if (storeEnabled) env.LIFTOFF_STORE_URL ||= `http://${host}:${port}`;
 console.log(`Starting Liftoff on http://${host}:${port}`);
 // Node itself, not through npx: a signal to this script must reach the server.
 // scripts/server.mjs serves the built app as `next start` would, and tells
@@ -118,11 +131,29 @@ const server = spawn(process.execPath, [path.join(root, "scripts", "server.mjs")
   stdio: "inherit",
   env: { ...env, HOST: host, PORT: port },
 });
-for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.on(signal, () => server.kill(signal));
-}
+let stopping = false;
+const stopAll = (signal) => {
+  stopping = true;
+  server.kill(signal);
+  localStore?.child.kill(signal);
+};
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => stopAll(signal));
+
+const exited = (child) =>
+  child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((resolve) => child.once("exit", resolve));
+
+// A local store that dies takes the instance down with it: half the trip
+// running would only fail later, at "Migrate to Cloud".
+localStore?.child.once("exit", (code, signal) => {
+  if (stopping) return;
+  console.error(`The local store stopped (${signal ?? `exit ${code}`}); stopping Liftoff.`);
+  stopAll("SIGTERM");
+});
 server.on("exit", (code, signal) => {
-  void (localS3?.close() ?? Promise.resolve()).finally(() =>
-    process.exit(code ?? (signal ? 1 : 0)),
-  );
+  if (!stopping) localStore?.child.kill("SIGTERM");
+  void (localStore ? exited(localStore.child) : Promise.resolve())
+    .then(() => localS3?.close())
+    .finally(() => process.exit(code ?? (signal ? 1 : 0)));
 });

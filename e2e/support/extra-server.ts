@@ -5,7 +5,7 @@ import path from "node:path";
 /**
  * A server of the spec's own, for what needs its own configuration or a
  * throwaway database: the real `npm start` path (scripts/start.mjs, then the
- * custom server), on a fresh embedded database, without the store. The app is
+ * custom server), on a fresh embedded database, without a local store. The app is
  * already built by the config's web servers.
  */
 export class ExtraServer {
@@ -30,7 +30,8 @@ export class ExtraServer {
         ...process.env,
         PORT: String(options.port),
         LIFTOFF_DATA_DIR: dataDir,
-        LIFTOFF_STORE_ENABLED: "false",
+        // A cloud that is not there: no local store starts beside this server.
+        LIFTOFF_CLOUD_URL: "http://127.0.0.1:9",
         LIFTOFF_LOG_LEVEL: "warn",
         ...options.env,
       },

@@ -1,12 +1,12 @@
 import { expect, it } from "vitest";
-import { auditLog, dataSources, settings, storeMigrations } from "@/db/schema";
+import { auditLog, cloudMigration, dataSources, settings } from "@/db/schema";
 import { listAuditLog } from "@/lib/audit/views";
 import { listNodes } from "@/lib/cluster/overview";
+import { cloudCopyOf, type MigrationContext } from "@/lib/migration";
 import { getDataSourceForEdit, listDataSourcesForAdmin } from "@/lib/data-sources/views";
 import { AppError } from "@/lib/errors";
 import { jobOverview } from "@/lib/scheduler/overview";
 import { listSettingsForDisplay } from "@/lib/settings";
-import { getCloudInstance } from "@/lib/store/cloud-instance";
 import { describeEachEngine } from "@/lib/testing/engines";
 import { insertUser } from "@/lib/testing/fixtures";
 import { listUsersForAdmin } from "@/lib/users/views";
@@ -36,15 +36,14 @@ describeEachEngine("admin reads check the role themselves", (database) => {
       .insert(settings)
       .values({ key: "marker.setting", value: "marker value", secret: false });
     const externalId = "0123456789abcdef01234567";
-    await db.insert(storeMigrations).values({
+    // A migration that ended before it reached the store: the page shows the
+    // instance's own record without asking anyone.
+    await db.insert(cloudMigration).values({
+      state: "error",
       externalId,
-      instanceId: "marker-instance",
-      appVersion: "0.0.0",
-      schemaMigrationId: "0000",
-      tokenHash: "x".repeat(64),
-      tokenExpiresAt: new Date(Date.now() + 60_000),
-      objectKey: "marker/object",
+      restoredTables: { marker_table: 7 },
     });
+    const context = { handle: database(), secretKey: null } as unknown as MigrationContext;
     const sourceId = source!.id;
 
     const reads: Record<string, (actor: Actor) => Promise<unknown>> = {
@@ -55,7 +54,7 @@ describeEachEngine("admin reads check the role themselves", (database) => {
       settings: (actor) => listSettingsForDisplay(db, actor),
       nodes: (actor) => listNodes(db, actor, { staleAfterSeconds: 30 }),
       jobs: (actor) => jobOverview(db, actor, () => null),
-      cloudInstance: (actor) => getCloudInstance(db, actor, externalId),
+      cloudCopy: (actor) => cloudCopyOf(context, actor, externalId),
     };
     for (const [name, read] of Object.entries(reads)) {
       const refusal = await read(memberActor).then(
@@ -73,6 +72,6 @@ describeEachEngine("admin reads check the role themselves", (database) => {
     expect(await text("dataSource")).not.toContain('"pw"');
     expect(await text("audit")).toContain("marker.audit");
     expect(await text("settings")).toContain("marker value");
-    expect(await text("cloudInstance")).toContain("marker-instance");
+    expect(await text("cloudCopy")).toContain("marker_table");
   });
 });

@@ -15,59 +15,15 @@ const envSchema = z.object({
   LIFTOFF_LOG_LEVEL: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
     .default("info"),
-  // The store (cloud side) is on unless switched off: `npm start` runs the
-  // whole trip on one machine.
-  LIFTOFF_STORE_ENABLED: z
-    .enum(["true", "false", "1", "0"])
-    .default("true")
-    .transform((v) => v === "true" || v === "1"),
-  /** Restores (verify + load of an uploaded dump) one store process runs at once; the rest wait in line. */
-  LIFTOFF_STORE_RESTORE_WORKERS: z.coerce
-    .number()
-    .int("LIFTOFF_STORE_RESTORE_WORKERS must be a whole number")
-    .min(1, "LIFTOFF_STORE_RESTORE_WORKERS must be at least 1")
-    .max(64, "LIFTOFF_STORE_RESTORE_WORKERS must be at most 64")
-    .default(1),
-  /** Where this instance's "Migrate to Cloud" sends it; default: this server's own store. */
-  LIFTOFF_STORE_URL: z
+  /**
+   * The cloud store "Migrate to Cloud" sends this instance to. `npm start`
+   * sets it to the local store it starts beside the instance when unset;
+   * otherwise `npm run store`'s default address.
+   */
+  LIFTOFF_CLOUD_URL: z
     .url()
     .transform((u) => u.replace(/\/+$/, ""))
-    .optional(),
-  /**
-   * The store's X25519 private key (base64 of its raw 32 bytes): instances
-   * seal migration archives' secrets for its public key. Unset: made once
-   * and kept in <data dir>/store-keys/ (see lib/store/sealing-key.ts).
-   */
-  LIFTOFF_STORE_SEALING_KEY: z
-    .string()
-    .regex(/^[A-Za-z0-9+/]{43}=$/, "LIFTOFF_STORE_SEALING_KEY must be 32 bytes in base64")
-    .optional(),
-  /** How the store's cloud copies keep secrets: LIFTOFF_ENCRYPTION_KEY's forms; unset, made once like the sealing key. */
-  LIFTOFF_STORE_ENCRYPTION_KEY: z
-    .string()
-    .min(16, "LIFTOFF_STORE_ENCRYPTION_KEY must be at least 16 characters")
-    .optional(),
-  LIFTOFF_S3_ENDPOINT: z.url().optional(),
-  /** Where instances reach the storage, when it differs from the store's own view. */
-  LIFTOFF_S3_PUBLIC_ENDPOINT: z.url().optional(),
-  LIFTOFF_S3_BUCKET: z.string().min(1).default("liftoff-migrations"),
-  LIFTOFF_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
-  LIFTOFF_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
-  LIFTOFF_S3_REGION: z.string().min(1).default("us-east-1"),
-  LIFTOFF_S3_KMS_KEY_ID: z.string().min(1).optional(),
-  /**
-   * The most text (uncompressed COPY data) the store restores from one
-   * archive, in bytes; unset: lib/dump/limits.ts's default.
-   */
-  LIFTOFF_STORE_MAX_RESTORE_BYTES: z
-    .string()
-    .regex(/^[0-9]+$/, "LIFTOFF_STORE_MAX_RESTORE_BYTES must be a whole number of bytes")
-    .transform(Number)
-    .refine(
-      (bytes) => bytes >= 1 << 20 && Number.isSafeInteger(bytes),
-      "LIFTOFF_STORE_MAX_RESTORE_BYTES must be at least 1048576 (1 MiB)",
-    )
-    .optional(),
+    .default("http://127.0.0.1:4000"),
   /**
    * The reverse proxy in front of the app (comma-separated IP addresses):
    * only a request from one of them may say, in X-Forwarded-For, which
@@ -90,15 +46,21 @@ const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
-/**
- * Reads and validates the environment. Empty strings count as unset, so a
- * blank line in a service file does not switch engines by accident.
- */
+/** Reads and validates the instance's environment (the store has its own: lib/store/config.ts). */
 export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  return parseEnv(envSchema, source);
+}
+
+/**
+ * Reads and validates an environment against a schema. Empty strings count
+ * as unset, so a blank line in a service file does not switch engines by
+ * accident.
+ */
+export function parseEnv<S extends z.ZodType>(schema: S, source: NodeJS.ProcessEnv): z.output<S> {
   const cleaned = Object.fromEntries(
     Object.entries(source).filter(([, value]) => value !== undefined && value !== ""),
   );
-  const parsed = envSchema.safeParse(cleaned);
+  const parsed = schema.safeParse(cleaned);
   if (!parsed.success) {
     const problems = parsed.error.issues.map(
       (issue) => `${issue.path.join(".")}: ${issue.message}`,
@@ -108,6 +70,6 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
   return parsed.data;
 }
 
-export function dataDir(env: Env = readEnv()): string {
+export function dataDir(env: { LIFTOFF_DATA_DIR: string } = readEnv()): string {
   return path.resolve(env.LIFTOFF_DATA_DIR);
 }

@@ -3,8 +3,7 @@ import path from "node:path";
 import { log } from "@/lib/log";
 import { disableReadOnly, readOnlyStatus } from "@/lib/read-only";
 import { isSchedulerPaused, resumeScheduler } from "@/lib/scheduler";
-import { decryptSecret } from "@/lib/secrets/cipher";
-import { StoreClient } from "@/lib/upload";
+import { storeClientFor } from "./cloud-copy";
 import type { MigrationContext } from "./context";
 import { holdOf } from "./holds";
 import { stampReadOnlyEnd, type MigrationRow } from "./row";
@@ -55,9 +54,7 @@ export async function cleanUpMigration(
     [
       "abort the upload",
       async () => {
-        if (!options.abortUpload || !row.externalId || !row.storeToken || !row.storeUrl) return;
-        const token = decryptSecret(row.storeToken, context.secretKey);
-        await new StoreClient(row.storeUrl, row.externalId, token).abort();
+        if (options.abortUpload) await storeClientFor(context, row)?.abort();
       },
     ],
   ];

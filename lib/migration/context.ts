@@ -31,7 +31,7 @@ export function migrationContextFromEnv(handle: DatabaseHandle, nodeId: string):
     handle,
     nodeId,
     workDir: path.join(dataDir(env), "migrations"),
-    storeUrl: env.LIFTOFF_STORE_URL ?? `http://127.0.0.1:${process.env.PORT || "3000"}`,
+    storeUrl: env.LIFTOFF_CLOUD_URL,
     secretKey: instanceSecretKey(),
   };
 }

@@ -18,4 +18,5 @@ export {
   type MigrationView,
 } from "./row";
 export { runMigration } from "./run";
+export { cloudCopyOf, storeClientFor, type CloudCopy } from "./cloud-copy";
 export { canTransition, isTerminal, progressBands, progressFor, stateLabels } from "./states";

@@ -7,7 +7,6 @@ import { AppError, publicFailureMessage, systemErrorCode } from "@/lib/errors";
 import { log } from "@/lib/log";
 import { enableReadOnly } from "@/lib/read-only";
 import { pauseScheduler } from "@/lib/scheduler";
-import { decryptSecret } from "@/lib/secrets/cipher";
 import { sealForStore } from "@/lib/secrets/sealed-box";
 import { instanceId } from "@/lib/settings";
 import {
@@ -19,6 +18,7 @@ import {
   uploadArchive,
 } from "@/lib/upload";
 import { cleanUpMigration } from "./cleanup";
+import { storeClientFor } from "./cloud-copy";
 import { followStore, type CloudVerdict } from "./cloud-verdict";
 import { settleCutOver } from "./cut-over";
 import { migrationSource } from "./holds";
@@ -99,7 +99,8 @@ async function runPhases(context: MigrationContext, id: number): Promise<void> {
       state: "done",
       progress: 100,
       restoredTables: restored.tables,
-      cloudUrl: `${row.storeUrl ?? context.storeUrl}/cloud/${row.externalId ?? ""}`,
+      // This instance's page of the copy: it asks the store with the token.
+      cloudUrl: `/cloud/${row.externalId ?? ""}`,
       finishedAt: new Date(),
       etaSeconds: 0,
     });
@@ -223,14 +224,8 @@ async function upload(
   resumed: boolean,
 ): Promise<{ tables: Record<string, number> }> {
   const { db } = context.handle;
-  if (!row.externalId || !row.storeToken || !row.storeUrl) {
-    throw new Error("the migration has no store link to upload with");
-  }
-  const store = new StoreClient(
-    row.storeUrl,
-    row.externalId,
-    decryptSecret(row.storeToken, context.secretKey),
-  ).withSignal(signal);
+  const store = storeClientFor(context, row)?.withSignal(signal);
+  if (!store) throw new Error("the migration has no store link to upload with");
   // After a restart the store may be past the upload (the crash came after
   // the last part, after `complete` or after `uploaded`): ask before sending.
   let verdict: CloudVerdict = resumed ? followStore(await store.status()) : { next: "upload" };

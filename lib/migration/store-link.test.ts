@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newSealingPrivateKey, sealingKeyPair } from "@/lib/secrets/sealed-box";
-import { serveFetchHandler, type Served } from "@/lib/store/testing/serve";
+import { serveFetchHandler, type Served } from "@/lib/store/serve";
 import { checkStore, createStoreMigration } from "./store-link";
 
 const store = sealingKeyPair(newSealingPrivateKey());

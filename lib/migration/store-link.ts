@@ -49,7 +49,7 @@ function storeError(storeUrl: string, error: unknown): AppError {
   return new AppError(
     "upstream",
     "store_unreachable",
-    `The cloud store at ${storeUrl} can't be reached (${error instanceof Error ? error.message : String(error)}). Check the network and LIFTOFF_STORE_URL, then try again.`,
+    `The cloud store at ${storeUrl} can't be reached (${error instanceof Error ? error.message : String(error)}). Check the network and LIFTOFF_CLOUD_URL, then try again.`,
   );
 }
 

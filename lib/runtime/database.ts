@@ -5,7 +5,11 @@ import {
   type Database,
   type DatabaseHandle,
 } from "@/db/client";
-import { installReadOnlyGuard, readOnlyStatus, setLocalReadOnlyState } from "@/lib/read-only";
+// Not the read-only barrel: the store prepares its restore targets with this
+// module and must not load the instance's sign-in code (maintenance.ts).
+import { installReadOnlyGuard } from "@/lib/read-only/guard";
+import { setLocalReadOnlyState } from "@/lib/read-only/local-state";
+import { readOnlyStatus } from "@/lib/read-only/mode";
 
 /**
  * Brings a database to what the code expects: committed migrations applied,

@@ -37,6 +37,8 @@ export interface BossOptions {
   schedule?: boolean;
   /** A pg-boss schema of its own (the store's restores), so pausing the instance's jobs leaves it alone. */
   schema?: string;
+  /** How often pg-boss looks for expired jobs and silent workers (its default: 60). */
+  superviseIntervalSeconds?: number;
 }
 
 /**
@@ -56,6 +58,9 @@ export function createBoss(handle: DatabaseHandle, options: BossOptions = {}): P
     // Workers are ours (runner.ts); pg-boss keeps the record, cron, expiry and retries.
     supervise: true,
     migrate: true,
+    ...(options.superviseIntervalSeconds
+      ? { superviseIntervalSeconds: options.superviseIntervalSeconds }
+      : {}),
   };
   if (handle.engine === "pglite") {
     return new PgBoss({

@@ -75,7 +75,9 @@ export const completeBody = z.strictObject({
 export const uploadedBody = z.strictObject({ sha256, size });
 
 /** Path segments: the external id is the store's own 24-hex format, nothing else reaches a query. */
-export const externalIdParam = z.string().regex(/^[0-9a-f]{24}$/);
+/** A migration's id at the store: 24 lowercase hex digits (it names a database there). */
+export const externalIdPattern = /^[0-9a-f]{24}$/;
+export const externalIdParam = z.string().regex(externalIdPattern);
 
 export type CreateMigrationBody = z.infer<typeof createMigrationBody>;
 export type HealthQuery = z.infer<typeof healthQuery>;

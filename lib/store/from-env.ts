@@ -1,33 +1,40 @@
-import "server-only";
-import path from "node:path";
-import { getDatabaseHandle } from "@/lib/runtime/database";
-import { dataDir, readEnv } from "@/lib/config/env";
+import { migrateDatabase, openDatabase, type DatabaseHandle } from "@/db/client";
 import { DEFAULT_MAX_TEXT_BYTES } from "@/lib/dump/limits";
 import { log } from "@/lib/log";
+import { storePaths, type StoreEnv } from "./config";
 import { defaultTokenTtlMs, defaultUrlTtlSeconds, type StoreContext } from "./context";
+import { dumpLoaderRestorer } from "./dump-restorer";
 import { localS3Credentials } from "./local-s3-credentials";
 import { ObjectStorage } from "./object-storage";
 import { restorableVersions } from "./restorable";
-import { dumpLoaderRestorer } from "./dump-restorer";
 import { RestoreQueue } from "./restore-queue";
 import { startStoreRestores } from "./resume";
-import { registerStoreRestores } from "./running";
 import { loadStoreKeys } from "./sealing-key";
 import { pgliteTargets, postgresTargets } from "./targets";
 
-const cache = globalThis as unknown as { liftoffStore?: Promise<StoreContext | null> };
+export interface OpenedStore {
+  context: StoreContext;
+  handle: DatabaseHandle;
+  /** Stops the restore workers (a bounded wait for restores under way), then the database. */
+  close(): Promise<void>;
+}
 
 /**
- * The store as configured by the environment, or null when
- * LIFTOFF_STORE_ENABLED=false. `npm start` starts a local s3rver and passes
- * its endpoint; with an endpoint but no keys, the SDK's default credential
- * chain applies, except for that local server.
+ * The store as its configuration describes it: its own database (migrated),
+ * object storage, keys and restore workers, with whatever a previous run
+ * left without a job put back in line. With an S3 endpoint on this machine
+ * and no keys, the local s3rver's credentials apply (`npm start` starts
+ * one); otherwise the SDK's default credential chain.
  */
-export function getStore(): Promise<StoreContext | null> {
-  cache.liftoffStore ??= (async () => {
-    const env = readEnv();
-    if (!env.LIFTOFF_STORE_ENABLED) return null;
-    const handle = await getDatabaseHandle();
+export async function openStore(env: StoreEnv): Promise<OpenedStore> {
+  const paths = storePaths(env);
+  const handle = await openDatabase(
+    env.STORE_DATABASE_URL
+      ? { databaseUrl: env.STORE_DATABASE_URL }
+      : { pgliteDir: paths.database },
+  );
+  try {
+    await migrateDatabase(handle);
     const local =
       !env.LIFTOFF_S3_ACCESS_KEY_ID && env.LIFTOFF_S3_ENDPOINT?.startsWith("http://127.0.0.1");
     const storage = new ObjectStorage({
@@ -44,29 +51,42 @@ export function getStore(): Promise<StoreContext | null> {
     const keys = loadStoreKeys({
       sealingPrivateKey: env.LIFTOFF_STORE_SEALING_KEY,
       cloudCopyKey: env.LIFTOFF_STORE_ENCRYPTION_KEY,
-      dir: path.join(dataDir(env), "store-keys"),
+      dir: paths.keys,
     });
-    const ctx: StoreContext = {
+    const context: StoreContext = {
       db: handle.db,
       storage,
       restorer: dumpLoaderRestorer(keys),
-      targets: env.DATABASE_URL
-        ? postgresTargets(env.DATABASE_URL)
-        : pgliteTargets(path.join(dataDir(env), "cloud")),
+      // Restores go to the store's own server: new databases beside its own.
+      targets: env.STORE_DATABASE_URL
+        ? postgresTargets(env.STORE_DATABASE_URL)
+        : pgliteTargets(paths.cloud),
       versions: restorableVersions(),
       keys,
-      workDir: path.join(dataDir(env), "store-work"),
+      workDir: paths.work,
       tokenTtlMs: defaultTokenTtlMs,
       urlTtlSeconds: defaultUrlTtlSeconds,
-      restores: new RestoreQueue(handle, { workers: env.LIFTOFF_STORE_RESTORE_WORKERS }),
+      restores: new RestoreQueue(handle, {
+        workers: env.LIFTOFF_STORE_RESTORE_WORKERS,
+        heartbeatSeconds: env.LIFTOFF_STORE_RESTORE_HEARTBEAT_SECONDS,
+      }),
       maxRestoreBytes: env.LIFTOFF_STORE_MAX_RESTORE_BYTES ?? DEFAULT_MAX_TEXT_BYTES,
     };
-    registerStoreRestores(ctx.restores);
-    // The restore workers, and whatever a previous run of the server left without a job.
-    await startStoreRestores(ctx).catch((error: unknown) => {
-      log.error({ err: error }, "could not start the store's restores");
-    });
-    return ctx;
-  })();
-  return cache.liftoffStore;
+    await startStoreRestores(context);
+    return {
+      context,
+      handle,
+      async close() {
+        try {
+          await context.restores.stop();
+        } catch (error) {
+          log.warn({ err: error }, "could not stop the store's restores");
+        }
+        await handle.close();
+      },
+    };
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
 }

@@ -3,7 +3,7 @@ import type { Job, PgBoss } from "pg-boss";
 import type { DatabaseHandle } from "@/db/client";
 import { rowsOf } from "@/db/rows";
 import { log } from "@/lib/log";
-import { createBoss } from "@/lib/scheduler";
+import { createBoss } from "@/lib/scheduler/boss";
 
 /**
  * The store's own pg-boss schema. Not the instance's `pgboss`: pausing the
@@ -30,6 +30,14 @@ export interface RestoreQueueOptions {
   retryDelaySeconds?: number;
   /** How long stop() waits for restores under way before giving them back to the queue. */
   stopTimeoutMs?: number;
+  /**
+   * How long a running restore may go without a heartbeat before another
+   * store process takes it over (its own died): at least 10 (pg-boss's
+   * floor), 60 by default (LIFTOFF_STORE_RESTORE_HEARTBEAT_SECONDS). The
+   * check runs as often, so a takeover comes one to two of these after the
+   * death, plus the retry delay.
+   */
+  heartbeatSeconds?: number;
 }
 
 export function assertWorkerCount(workers: number): void {
@@ -58,7 +66,12 @@ export class RestoreQueue {
   ) {
     assertWorkerCount(options.workers);
     // No cron here: the store's queue has no schedules to forward.
-    this.boss = createBoss(handle, { schema: storeBossSchema, schedule: false });
+    const heartbeatSeconds = options.heartbeatSeconds ?? 60;
+    this.boss = createBoss(handle, {
+      schema: storeBossSchema,
+      schedule: false,
+      superviseIntervalSeconds: heartbeatSeconds,
+    });
     this.boss.on("error", (error) =>
       log.warn({ err: error }, "the store's pg-boss reported an error"),
     );
@@ -74,7 +87,7 @@ export class RestoreQueue {
       // A big restore takes long; a dead store is found by its missing heartbeat instead,
       // with room for a PGlite restore that keeps the event loop busy between beats.
       expireInSeconds: 6 * 60 * 60,
-      heartbeatSeconds: 60,
+      heartbeatSeconds: this.options.heartbeatSeconds ?? 60,
     };
     // `exclusive` with the migration as key: one job per migration queued or running,
     // so a repeated `uploaded` or a resume on start-up adds nothing.

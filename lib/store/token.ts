@@ -22,4 +22,4 @@ export function newExternalId(): string {
   return randomBytes(12).toString("hex");
 }
 
-export const externalIdPattern = /^[0-9a-f]{24}$/;
+export { externalIdPattern } from "@/lib/store-contract";

@@ -21,7 +21,7 @@ import {
   type RestoreTarget,
   type RestoreTargets,
 } from "../targets";
-import { serveFetchHandler, type Served } from "./serve";
+import { serveFetchHandler, type Served } from "../serve";
 
 export interface StoreHarness {
   ctx: StoreContext;

@@ -55,7 +55,7 @@ export async function MigrateToCloud() {
             Migrated on {formatTime(last.finishedAt)} to{" "}
             {last.cloudUrl ? (
               <a className="underline" href={last.cloudUrl}>
-                {last.cloudUrl}
+                the cloud copy
               </a>
             ) : (
               "the cloud"

@@ -1,19 +1,19 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
-import { formatTime, PageHeader, Panel } from "@/app/_components/ui";
+import { PageHeader, Panel } from "@/app/_components/ui";
+import { migrationContext } from "@/app/_lib/migration-context";
 import { requireAdmin } from "@/app/_lib/session";
-import { getDb } from "@/lib/runtime";
-import { getCloudInstance } from "@/lib/store/cloud-instance";
-import { externalIdPattern } from "@/lib/store/token";
+import { cloudCopyOf } from "@/lib/migration";
+import { externalIdPattern } from "@/lib/store-contract";
 
-export const metadata: Metadata = { title: "Cloud instance" };
+export const metadata: Metadata = { title: "Cloud copy" };
 
 /**
- * The store's side of a migration, where "Migrate to Cloud" links when done:
- * what arrived, whether it verified, and what was restored. In this build the
- * store runs beside the instance, so its admins are the ones who may look.
+ * Where "Migrate to Cloud" links when done: what the cloud holds of one of
+ * this instance's migrations, asked of the store with the migration's token
+ * (the store is a server of its own). Admins only.
  */
-export default async function CloudInstancePage({
+export default async function CloudCopyPage({
   params,
 }: {
   params: Promise<{ externalId: string }>;
@@ -21,35 +21,37 @@ export default async function CloudInstancePage({
   const actor = await requireAdmin();
   const { externalId } = await params;
   if (!externalIdPattern.test(externalId)) notFound();
-  const instance = await getCloudInstance(await getDb(), actor, externalId);
-  if (!instance) notFound();
+  const copy = await cloudCopyOf(await migrationContext(), actor, externalId);
+  if (!copy) notFound();
   return (
     <>
-      <PageHeader title={`Cloud instance ${instance.externalId}`} />
+      <PageHeader title={`Cloud copy ${copy.externalId}`} />
       <Panel>
         <dl className="grid grid-cols-2 gap-2 text-sm" data-testid="cloud-instance">
-          <dt className="text-slate-500">State</dt>
-          <dd>{instance.state}</dd>
-          <dt className="text-slate-500">From instance</dt>
-          <dd className="font-mono text-xs">{instance.instanceId}</dd>
-          <dt className="text-slate-500">Liftoff version</dt>
-          <dd>{instance.appVersion}</dd>
-          <dt className="text-slate-500">Restored into</dt>
-          <dd className="font-mono text-xs">{instance.targetDatabase ?? "—"}</dd>
-          <dt className="text-slate-500">Last change</dt>
-          <dd>{formatTime(instance.updatedAt)}</dd>
-          {instance.failureReason && (
+          <dt className="text-slate-500">State in the cloud</dt>
+          <dd>{copy.state ?? "unknown"}</dd>
+          <dt className="text-slate-500">Cloud store</dt>
+          <dd className="font-mono text-xs">{copy.storeUrl ?? "—"}</dd>
+          {copy.reason && (
             <>
               <dt className="text-slate-500">Failure</dt>
-              <dd className="text-red-700">{instance.failureReason}</dd>
+              <dd className="text-red-700">{copy.reason}</dd>
+            </>
+          )}
+          {copy.unavailable && (
+            <>
+              <dt className="text-slate-500">The store could not be asked</dt>
+              <dd className="text-amber-700" role="alert">
+                {copy.unavailable}. What follows is this instance&apos;s own record.
+              </dd>
             </>
           )}
         </dl>
       </Panel>
-      {instance.tableCounts && (
+      {copy.tables && (
         <Panel title="Rows restored, per table">
           <ul className="grid grid-cols-2 gap-x-6 font-mono text-xs md:grid-cols-3">
-            {Object.entries(instance.tableCounts).map(([table, rows]) => (
+            {Object.entries(copy.tables).map(([table, rows]) => (
               <li key={table}>
                 {table}: {rows}
               </li>

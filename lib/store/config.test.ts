@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readEnv } from "./env";
+import { readStoreEnv as readEnv } from "./config";
 
 const env = (values: Record<string, string>): NodeJS.ProcessEnv => ({
   NODE_ENV: "test",
