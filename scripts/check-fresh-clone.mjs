@@ -231,9 +231,13 @@ function localStoragePort(logFile) {
 
 /** The local store is a server of its own: it answers on its port, in its API's error shape. */
 async function checkLocalStore(logFile) {
-  const match = /Liftoff store ready on (http:\/\/127\.0\.0\.1:\d+)/.exec(
-    fs.readFileSync(logFile, "utf8"),
-  );
+  // It starts beside the app, and may be ready a little after it.
+  const readyLine = /Liftoff store ready on (http:\/\/127\.0\.0\.1:\d+)/;
+  let match = null;
+  for (const started = Date.now(); !match && Date.now() - started < readyWithinMs;) {
+    match = readyLine.exec(fs.readFileSync(logFile, "utf8"));
+    if (!match) await sleep(250);
+  }
   if (!match) fail(`npm start started no local store:\n${tail(logFile)}`);
   const response = await fetch(`${match[1]}/api/store/v1/health`);
   const body = await response.json().catch(() => null);

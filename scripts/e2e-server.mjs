@@ -23,4 +23,6 @@ if (process.env.E2E_SEED_SCALE) {
     "Migration Admin",
   ]);
 }
+// Specs migrate as soon as the app answers: the local store must serve by then.
+process.env.LIFTOFF_START_STORE_FIRST = "1";
 await import("./start.mjs");

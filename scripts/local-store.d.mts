@@ -1,8 +1,10 @@
 import type { ChildProcess } from "node:child_process";
 
+export declare function freePort(host?: string): Promise<number>;
+
 export declare function startLocalStore(options: {
   root: string;
   env: NodeJS.ProcessEnv;
   timeoutMs?: number;
   onLine?: (line: string) => void;
-}): Promise<{ url: string; child: ChildProcess }>;
+}): { child: ChildProcess; ready: Promise<string> };

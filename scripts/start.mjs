@@ -97,8 +97,11 @@ let localS3 = null;
 let localStore = null;
 if (!process.env.LIFTOFF_CLOUD_URL) {
   const dataDir = path.resolve(root, process.env.LIFTOFF_DATA_DIR || ".data");
-  const storeEnv = { ...process.env, STORE_HOST: host };
-  storeEnv.STORE_PORT = process.env.LIFTOFF_STORE_LOCAL_PORT || "0";
+  const { freePort, startLocalStore } = await import("./local-store.mjs");
+  // Its port is chosen now, so the instance starts with its URL while the
+  // store still opens its database: the two start side by side.
+  const storePort = process.env.LIFTOFF_STORE_LOCAL_PORT || String(await freePort(host));
+  const storeEnv = { ...process.env, STORE_HOST: host, STORE_PORT: storePort };
   if (!process.env.LIFTOFF_S3_ENDPOINT) {
     const bucket = process.env.LIFTOFF_S3_BUCKET || "liftoff-migrations";
     const { startLocalS3 } = await import("./local-s3.mjs");
@@ -112,15 +115,20 @@ if (!process.env.LIFTOFF_CLOUD_URL) {
     storeEnv.LIFTOFF_S3_KMS_KEY_ID ||= "liftoff-local";
     console.log(`Local object storage (s3rver) on ${localS3.endpoint}, bucket ${bucket}`);
   }
-  const { startLocalStore } = await import("./local-store.mjs");
-  try {
-    localStore = await startLocalStore({ root, env: storeEnv });
-  } catch (error) {
-    console.error(`Could not start the local store: ${error.message}`);
-    await localS3?.close();
-    process.exit(1);
+  localStore = startLocalStore({ root, env: storeEnv });
+  env.LIFTOFF_CLOUD_URL = `http://${host}:${storePort}`;
+  // The end-to-end tests start migrating as soon as the app answers: for
+  // them the app starts once the store serves.
+  if (process.env.LIFTOFF_START_STORE_FIRST === "1") {
+    try {
+      await localStore.ready;
+    } catch (error) {
+      console.error(`Could not start the local store: ${error.message}`);
+      localStore.child.kill("SIGTERM");
+      await localS3?.close();
+      process.exit(1);
+    }
   }
-  env.LIFTOFF_CLOUD_URL = localStore.url;
 }
 console.log(`Starting Liftoff on http://${host}:${port}`);
 // Node itself, not through npx: a signal to this script must reach the server.
@@ -144,8 +152,13 @@ const exited = (child) =>
     ? Promise.resolve()
     : new Promise((resolve) => child.once("exit", resolve));
 
-// A local store that dies takes the instance down with it: half the trip
-// running would only fail later, at "Migrate to Cloud".
+// A local store that fails to start, or dies, takes the instance down with
+// it: half the trip running would only fail later, at "Migrate to Cloud".
+localStore?.ready.catch((error) => {
+  if (stopping) return;
+  console.error(`Could not start the local store: ${error.message}; stopping Liftoff.`);
+  stopAll("SIGTERM");
+});
 localStore?.child.once("exit", (code, signal) => {
   if (stopping) return;
   console.error(`The local store stopped (${signal ?? `exit ${code}`}); stopping Liftoff.`);

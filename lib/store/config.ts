@@ -40,6 +40,15 @@ const storeEnvSchema = z.object({
     .max(3600, "LIFTOFF_STORE_RESTORE_HEARTBEAT_SECONDS must be at most 3600")
     .default(60),
   /**
+   * The most memory one restore may use, in MiB: each restore runs in a
+   * process of its own, stopped when it goes over (child-restorer.ts).
+   */
+  LIFTOFF_STORE_RESTORE_MEMORY_MB: z.coerce
+    .number({ error: "LIFTOFF_STORE_RESTORE_MEMORY_MB must be a whole number" })
+    .int("LIFTOFF_STORE_RESTORE_MEMORY_MB must be a whole number")
+    .min(128, "LIFTOFF_STORE_RESTORE_MEMORY_MB must be at least 128")
+    .default(1024),
+  /**
    * The store's X25519 private key (base64 of its raw 32 bytes): instances
    * seal migration archives' secrets for its public key. Unset: made once
    * and kept in <data dir>/store-keys/ (see sealing-key.ts).

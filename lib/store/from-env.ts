@@ -3,7 +3,7 @@ import { DEFAULT_MAX_TEXT_BYTES } from "@/lib/dump/limits";
 import { log } from "@/lib/log";
 import { storePaths, type StoreEnv } from "./config";
 import { defaultTokenTtlMs, defaultUrlTtlSeconds, type StoreContext } from "./context";
-import { dumpLoaderRestorer } from "./dump-restorer";
+import { childProcessRestorer } from "./child-restorer";
 import { localS3Credentials } from "./local-s3-credentials";
 import { ObjectStorage } from "./object-storage";
 import { restorableVersions } from "./restorable";
@@ -48,15 +48,19 @@ export async function openStore(env: StoreEnv): Promise<OpenedStore> {
         : env.LIFTOFF_S3_SECRET_ACCESS_KEY,
       kmsKeyId: env.LIFTOFF_S3_KMS_KEY_ID,
     });
-    const keys = loadStoreKeys({
+    const keySources = {
       sealingPrivateKey: env.LIFTOFF_STORE_SEALING_KEY,
       cloudCopyKey: env.LIFTOFF_STORE_ENCRYPTION_KEY,
       dir: paths.keys,
-    });
+    };
+    // Made here, once, before any restore's process reads them from the folder.
+    const keys = loadStoreKeys(keySources);
     const context: StoreContext = {
       db: handle.db,
       storage,
-      restorer: dumpLoaderRestorer(keys),
+      restorer: childProcessRestorer(keySources, {
+        memoryBytes: env.LIFTOFF_STORE_RESTORE_MEMORY_MB * 1024 * 1024,
+      }),
       // Restores go to the store's own server: new databases beside its own.
       targets: env.STORE_DATABASE_URL
         ? postgresTargets(env.STORE_DATABASE_URL)

@@ -16,7 +16,7 @@ import { StoreClient } from "@/lib/upload";
 import { instanceVersion } from "./testing/client";
 import { startLocalS3, type LocalS3 } from "./local-s3";
 import { makeRealArchive, targetDigests, type RealArchive } from "./testing/real-archive";
-import { startStoreProcess, type StoreProcess } from "./testing/store-process";
+import { isRunning, startStoreProcess, type StoreProcess } from "./testing/store-process";
 import { postgresTargets } from "./targets";
 
 /**
@@ -139,17 +139,29 @@ describe.runIf(testEngines().includes("postgres"))(
         createdIds.push(created.external_id);
         const client = new StoreClient(victim.url, created.external_id, created.token);
         await client.uploaded(bigArchive.sha256, bigArchive.size);
-        // Killed as soon as it has taken the job: verifying or restoring.
-        const deadline = Date.now() + 30_000;
-        while ((await client.status()).status === "received" && Date.now() < deadline) {
+        // Killed once its restore runs, in a process of the victim's own. That
+        // process must die with it, or it would go on writing into a target
+        // the survivor is about to redo.
+        let restoreProcesses: number[] = [];
+        for (const until = Date.now() + 30_000; restoreProcesses.length === 0;) {
+          if (Date.now() > until) throw new Error(`no restore began:\n${victim.output()}`);
           await new Promise((resolve) => setTimeout(resolve, 10));
+          restoreProcesses = victim.children();
         }
         await victim.kill();
+        for (const until = Date.now() + 10_000; restoreProcesses.some(isRunning);) {
+          if (Date.now() > until) {
+            throw new Error(
+              `restore processes outlived their store: ${restoreProcesses.join(", ")}`,
+            );
+          }
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
         const [cutShort] = await database.db
           .select({ state: storeMigrations.state })
           .from(storeMigrations)
           .where(eq(storeMigrations.externalId, created.external_id));
-        expect(["verifying", "restoring"]).toContain(cutShort?.state);
+        expect(cutShort?.state).toBe("restoring");
         const survivor = await node("survivor");
         const settled = await settle(
           new StoreClient(survivor.url, created.external_id, created.token),

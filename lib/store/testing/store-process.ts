@@ -1,4 +1,5 @@
 import type { ChildProcess } from "node:child_process";
+import fs from "node:fs";
 import path from "node:path";
 import { startLocalStore } from "@/scripts/local-store.mjs";
 
@@ -11,6 +12,35 @@ export interface StoreProcess {
   stop(): Promise<{ code: number | null; signal: string | null }>;
   /** SIGKILL: the process dies where it stands. */
   kill(): Promise<void>;
+  /** Its child processes now (a restore runs in one), from /proc. */
+  children(): number[];
+}
+
+/** The processes whose parent is `pid` (Linux /proc). */
+export function childrenOf(pid: number): number[] {
+  const found: number[] = [];
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+      // The command name may hold spaces and parentheses: fields start after the last ')'.
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[1]) === pid && fields[0] !== "Z") found.push(Number(entry));
+    } catch {
+      // it ended while we looked
+    }
+  }
+  return found;
+}
+
+/** Whether `pid` still runs (a zombie does not). */
+export function isRunning(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
 }
 
 function exited(child: ChildProcess): Promise<{ code: number | null; signal: string | null }> {
@@ -29,7 +59,7 @@ function exited(child: ChildProcess): Promise<{ code: number | null; signal: str
 export async function startStoreProcess(env: Record<string, string>): Promise<StoreProcess> {
   const lines: string[] = [];
   const root = path.resolve(import.meta.dirname, "..", "..", "..");
-  const { url, child } = await startLocalStore({
+  const { child, ready } = startLocalStore({
     root,
     env: {
       ...process.env,
@@ -39,7 +69,8 @@ export async function startStoreProcess(env: Record<string, string>): Promise<St
       ...env,
     },
     onLine: (line) => lines.push(line),
-  }).catch((error: unknown) => {
+  });
+  const url = await ready.catch((error: unknown) => {
     throw new Error(`${String(error)}\n${lines.join("\n")}`);
   });
   return {
@@ -50,6 +81,7 @@ export async function startStoreProcess(env: Record<string, string>): Promise<St
       child.kill("SIGTERM");
       return exited(child);
     },
+    children: () => childrenOf(child.pid!),
     kill: async () => {
       child.kill("SIGKILL");
       await exited(child);
