@@ -68,6 +68,27 @@ const envSchema = z.object({
       "LIFTOFF_STORE_MAX_RESTORE_BYTES must be at least 1048576 (1 MiB)",
     )
     .optional(),
+  /** Limits a migration key gets when issued (each key keeps its own; see lib/store/keys.ts). */
+  LIFTOFF_STORE_KEY_MAX_OPEN_MIGRATIONS: z.coerce
+    .number()
+    .int("LIFTOFF_STORE_KEY_MAX_OPEN_MIGRATIONS must be a whole number")
+    .min(1, "LIFTOFF_STORE_KEY_MAX_OPEN_MIGRATIONS must be at least 1")
+    .optional(),
+  LIFTOFF_STORE_KEY_MAX_BYTES: z
+    .string()
+    .regex(/^[0-9]+$/, "LIFTOFF_STORE_KEY_MAX_BYTES must be a whole number of bytes")
+    .transform(Number)
+    .refine(
+      (bytes) => bytes >= 1 && Number.isSafeInteger(bytes),
+      "LIFTOFF_STORE_KEY_MAX_BYTES must be at least 1",
+    )
+    .optional(),
+  /** Where the local store keeps the key it hands its instance (`npm start` sets it). */
+  LIFTOFF_STORE_LOCAL_KEY_FILE: z.string().min(1).optional(),
+  /** The instance's migration key, when no admin pasted one on Settings. */
+  LIFTOFF_CLOUD_KEY: z.string().min(1).optional(),
+  /** A file holding the instance's migration key (after LIFTOFF_CLOUD_KEY). */
+  LIFTOFF_CLOUD_KEY_FILE: z.string().min(1).optional(),
   /**
    * The reverse proxy in front of the app (comma-separated IP addresses):
    * only a request from one of them may say, in X-Forwarded-For, which

@@ -5,6 +5,7 @@ import { dataDir, readEnv } from "@/lib/config/env";
 import { DEFAULT_MAX_TEXT_BYTES } from "@/lib/dump/limits";
 import { log } from "@/lib/log";
 import { defaultTokenTtlMs, defaultUrlTtlSeconds, type StoreContext } from "./context";
+import { defaultEnrolmentPolicy, ensureLocalKey, keyLimitsFromEnv } from "./keys";
 import { localS3Credentials } from "./local-s3-credentials";
 import { ObjectStorage } from "./object-storage";
 import { restorableVersions } from "./restorable";
@@ -60,7 +61,13 @@ export function getStore(): Promise<StoreContext | null> {
       urlTtlSeconds: defaultUrlTtlSeconds,
       restores: new RestoreQueue(handle, { workers: env.LIFTOFF_STORE_RESTORE_WORKERS }),
       maxRestoreBytes: env.LIFTOFF_STORE_MAX_RESTORE_BYTES ?? DEFAULT_MAX_TEXT_BYTES,
+      enrolment: { ...defaultEnrolmentPolicy, trustedProxies: env.LIFTOFF_TRUSTED_PROXY },
     };
+    // The local store's key for its instance (scripts/start.mjs sets the file).
+    // TODO(store process): moves to scripts/store.ts with the store.
+    if (env.LIFTOFF_STORE_LOCAL_KEY_FILE) {
+      await ensureLocalKey(handle.db, env.LIFTOFF_STORE_LOCAL_KEY_FILE, keyLimitsFromEnv(env));
+    }
     registerStoreRestores(ctx.restores);
     // The restore workers, and whatever a previous run of the server left without a job.
     await startStoreRestores(ctx).catch((error: unknown) => {

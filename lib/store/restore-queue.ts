@@ -14,6 +14,9 @@ export const storeBossSchema = "pgboss_store";
 
 export const restoreQueueName = "store-restore";
 
+/** The sweep of uploads whose token expired (sweep.ts), fed by a cron schedule. */
+export const sweepQueueName = "store-sweep-expired-uploads";
+
 export interface RestoreJobData {
   externalId: string;
 }
@@ -57,8 +60,8 @@ export class RestoreQueue {
     private readonly options: RestoreQueueOptions,
   ) {
     assertWorkerCount(options.workers);
-    // No cron here: the store's queue has no schedules to forward.
-    this.boss = createBoss(handle, { schema: storeBossSchema, schedule: false });
+    // Cron on: the sweep's schedule (startSweep) is forwarded into jobs, once cluster-wide.
+    this.boss = createBoss(handle, { schema: storeBossSchema, schedule: true });
     this.boss.on("error", (error) =>
       log.warn({ err: error }, "the store's pg-boss reported an error"),
     );
@@ -92,6 +95,37 @@ export class RestoreQueue {
       },
     );
     this.started = true;
+  }
+
+  /**
+   * The sweep as a pg-boss cron schedule in the store's schema: pg-boss
+   * forwards each occurrence once across every store node, and `singleton`
+   * lets only one run at a time. Call after start().
+   */
+  async startSweep(run: () => Promise<void>, cron: string): Promise<void> {
+    await this.boss.createQueue(sweepQueueName, {
+      policy: "singleton",
+      retryLimit: 0,
+      expireInSeconds: 15 * 60,
+    });
+    await this.boss.schedule(sweepQueueName, cron);
+    await this.boss.work(
+      sweepQueueName,
+      { pollingIntervalSeconds: this.options.pollSeconds ?? 2 },
+      async () => {
+        await run();
+      },
+    );
+  }
+
+  /** Puts one sweep in line now, as its schedule does at each occurrence. */
+  async sweepNow(): Promise<void> {
+    await this.boss.send(sweepQueueName, {});
+  }
+
+  /** The sweep's cron schedules as pg-boss keeps them (for tests and the operator). */
+  async sweepSchedules(): Promise<{ cron: string }[]> {
+    return (await this.boss.getSchedules(sweepQueueName)).map((s) => ({ cron: s.cron }));
   }
 
   /** Puts a migration's restore in line; a no-op while one is already queued or running. */

@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { peerAddressHeader } from "@/lib/auth/client-address";
 
 export interface Served {
   url: string;
@@ -18,6 +19,8 @@ export async function serveFetchHandler(
       for (const [name, value] of Object.entries(req.headers)) {
         if (typeof value === "string") headers.set(name, value);
       }
+      // As scripts/server.mjs does: the socket's peer, never a value the client sent.
+      headers.set(peerAddressHeader, req.socket.remoteAddress ?? "");
       const hasBody = req.method !== "GET" && req.method !== "HEAD";
       const response = await handle(
         new Request(`http://127.0.0.1${req.url ?? "/"}`, {
