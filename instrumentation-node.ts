@@ -7,6 +7,7 @@ import { log } from "./lib/log";
 import { migrationContextFromEnv, recoverMigrations } from "./lib/migration";
 import { getDatabaseHandle, registerLocalNode } from "./lib/runtime";
 import { builtInJobs } from "./lib/scheduler";
+import { getStore } from "./lib/store/from-env";
 import { stopStoreRestores } from "./lib/store/running";
 
 export async function registerNode(): Promise<void> {
@@ -19,6 +20,14 @@ export async function registerNode(): Promise<void> {
       log.error({ err: error }, "could not recover interrupted migrations"),
     );
   await recover();
+  // TODO(store process): the local store hands its instance a key in
+  // LIFTOFF_STORE_LOCAL_KEY_FILE (scripts/start.mjs). Start it now, not on its
+  // first request, so the file is there before the first pre-flight reads it.
+  if (process.env.LIFTOFF_STORE_LOCAL_KEY_FILE) {
+    await getStore().catch((error: unknown) =>
+      log.error({ err: error }, "could not start the local store"),
+    );
+  }
   // Another node may stop while this one runs: look again now and then.
   setInterval(() => void recover(), 15_000).unref();
   log.info({ engine: handle.engine, node: services.nodeId }, "server ready");

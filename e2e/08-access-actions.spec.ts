@@ -281,24 +281,40 @@ const routeAccess: Record<string, RouteAccess> = {
   "/api/store/v1/[...path]": {
     kind: "public",
     reason:
-      "the store API: each migration's routes take that migration's bearer token, health is public; " +
-      "creating a migration takes no credential yet (the store has no migration keys)",
+      "the store API: opening a migration and the key check take a migration key, each migration's " +
+      "routes take that migration's bearer token, health is public",
     outsider: async (client) => {
       const id = "0123456789abcdef01234567";
-      for (const [method, route, authorization] of [
-        ["POST", `/${id}/uploaded`, undefined],
-        ["POST", `/${id}/uploaded`, "Bearer not-the-token"],
-        ["DELETE", `/${id}`, undefined],
+      const wrongKey = `lok_${"A".repeat(43)}`;
+      const createBody = {
+        app_version: "0.1.0",
+        schema_migration_id: "0000_init",
+        instance_id: "x",
+      };
+      const migrations = "/api/store/v1/migrations";
+      const uploaded = { sha256: "0".repeat(64), size: 1 };
+      // No key is 401, a wrong one 403; a migration's routes want its token (401 without).
+      for (const [method, url, authorization, body, status] of [
+        ["POST", migrations, undefined, createBody, 401],
+        ["POST", migrations, `Bearer ${wrongKey}`, createBody, 403],
+        ["POST", migrations, "Bearer not-a-key", createBody, 403],
+        ["GET", "/api/store/v1/key", undefined, undefined, 401],
+        ["GET", "/api/store/v1/key", `Bearer ${wrongKey}`, undefined, 403],
+        ["POST", `${migrations}/${id}/uploaded`, undefined, uploaded, 401],
+        ["POST", `${migrations}/${id}/uploaded`, "Bearer not-the-token", uploaded, 401],
+        ["DELETE", `${migrations}/${id}`, undefined, undefined, 401],
       ] as const) {
-        const response = await client.fetch(`/api/store/v1/migrations${route}`, {
+        const response = await client.fetch(url, {
           method,
-          data: { sha256: "0".repeat(64), size: 1 },
+          ...(body ? { data: body } : {}),
           headers: authorization ? { authorization } : {},
         });
-        expect(response.status(), `${method} ${route}`).toBe(401);
-        const body = (await response.json()) as { error: { code: string; message: string } };
-        expect(body.error.code, `${method} ${route}`).toMatch(/^unauthorized:/);
-        expect(typeof body.error.message).toBe("string");
+        expect(response.status(), `${method} ${url}`).toBe(status);
+        const reply = (await response.json()) as { error: { code: string; message: string } };
+        expect(reply.error.code, `${method} ${url}`).toMatch(
+          status === 401 ? /^unauthorized:/ : /^forbidden:/,
+        );
+        expect(typeof reply.error.message).toBe("string");
       }
     },
   },

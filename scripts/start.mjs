@@ -93,8 +93,8 @@ const env = {
 // endpoint, a local s3rver in the data folder stands in for it.
 const storeEnabled = !["false", "0"].includes(process.env.LIFTOFF_STORE_ENABLED ?? "");
 let localS3 = null;
+const dataDir = path.resolve(root, process.env.LIFTOFF_DATA_DIR || ".data");
 if (storeEnabled && !process.env.LIFTOFF_S3_ENDPOINT) {
-  const dataDir = path.resolve(root, process.env.LIFTOFF_DATA_DIR || ".data");
   const bucket = process.env.LIFTOFF_S3_BUCKET || "liftoff-migrations";
   const { startLocalS3 } = await import("./local-s3.mjs");
   localS3 = await startLocalS3({
@@ -106,6 +106,14 @@ if (storeEnabled && !process.env.LIFTOFF_S3_ENDPOINT) {
   env.LIFTOFF_S3_BUCKET = bucket;
   env.LIFTOFF_S3_KMS_KEY_ID ||= "liftoff-local";
   console.log(`Local object storage (s3rver) on ${localS3.endpoint}, bucket ${bucket}`);
+}
+// TODO(store process): moves with the local store to its own process. The
+// local store issues its instance a migration key into this file, and the
+// instance reads it from there unless another store was configured.
+if (storeEnabled) {
+  const localKeyFile = path.join(dataDir, "store-keys", "local-instance.key");
+  env.LIFTOFF_STORE_LOCAL_KEY_FILE ||= localKeyFile;
+  if (!process.env.LIFTOFF_STORE_URL) env.LIFTOFF_CLOUD_KEY_FILE ||= localKeyFile;
 }
 // With the store on this server, "Migrate to Cloud" goes to it unless told otherwise.
 if (storeEnabled) env.LIFTOFF_STORE_URL ||= `http://${host}:${port}`;
