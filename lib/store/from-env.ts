@@ -65,8 +65,15 @@ export function getStore(): Promise<StoreContext | null> {
     };
     // The local store's key for its instance (scripts/start.mjs sets the file).
     // TODO(store process): moves to scripts/store.ts with the store.
+    // A failure here leaves the instance without a key (its pre-flight says so), not the store down.
     if (env.LIFTOFF_STORE_LOCAL_KEY_FILE) {
-      await ensureLocalKey(handle.db, env.LIFTOFF_STORE_LOCAL_KEY_FILE, keyLimitsFromEnv(env));
+      await ensureLocalKey(
+        handle.db,
+        env.LIFTOFF_STORE_LOCAL_KEY_FILE,
+        keyLimitsFromEnv(env),
+      ).catch((error: unknown) =>
+        log.error({ err: error }, "could not hand the local instance its key"),
+      );
     }
     registerStoreRestores(ctx.restores);
     // The restore workers, and whatever a previous run of the server left without a job.
