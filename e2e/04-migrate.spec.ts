@@ -225,6 +225,7 @@ test("an admin pastes a migration key; the pre-flight checks it against the stor
   page,
 }) => {
   await new SessionPage(page).signIn(seededAdmin.email, seededAdmin.password);
+  await expect(page.getByTestId("current-user")).toBeVisible();
   await page.goto("/admin/settings");
   const status = page.getByTestId("cloud-key-status");
   const keyCheck = page.getByTestId("preflight").locator("li", { hasText: "Cloud key" });
