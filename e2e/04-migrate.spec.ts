@@ -66,8 +66,12 @@ test("an admin migrates a seeded instance while a member is kept read-only", asy
 
   await adminPage.goto("/admin/settings");
   const preflight = adminPage.getByTestId("preflight");
-  await expect(preflight.locator("li")).toHaveCount(7);
+  await expect(preflight.locator("li")).toHaveCount(8);
   await expect(preflight.locator('li[data-status="fail"]')).toHaveCount(0);
+  // The local store handed this instance its key: no one pasted one.
+  await expect(preflight.locator('li[data-status="pass"]', { hasText: "Cloud key" })).toContainText(
+    "enrolled as “local instance”",
+  );
   await recordProgress(adminPage);
   const stream = adminPage.waitForRequest(/\/api\/migrations\/\d+\/events/);
   await adminPage.getByTestId("start-migration").click();
@@ -215,4 +219,37 @@ test("an admin cancels a migration; the instance is writable again", async ({ pa
   });
   await expect(page.getByTestId("read-only-banner")).toHaveCount(0, { timeout: 15_000 });
   await expect(page.getByTestId("start-migration")).toBeEnabled();
+});
+
+test("an admin pastes a migration key; the pre-flight checks it against the store", async ({
+  page,
+}) => {
+  await new SessionPage(page).signIn(seededAdmin.email, seededAdmin.password);
+  await expect(page.getByTestId("current-user")).toBeVisible();
+  await page.goto("/admin/settings");
+  const status = page.getByTestId("cloud-key-status");
+  const keyCheck = page.getByTestId("preflight").locator("li", { hasText: "Cloud key" });
+  await expect(status).toContainText("from LIFTOFF_CLOUD_KEY_FILE");
+  const form = page.getByTestId("cloud-key-form");
+
+  await form.getByLabel("Migration key").fill("lok_too-short");
+  await form.getByRole("button", { name: "Save key" }).click();
+  await expect(form.getByTestId("form-error")).toContainText("That is not a migration key");
+
+  // Well formed, but not one the store issued: saved, shown by its prefix only, refused by the store.
+  const unknown = `lok_${"Q".repeat(43)}`;
+  await form.getByLabel("Migration key").fill(unknown);
+  await form.getByRole("button", { name: "Save key" }).click();
+  await expect(status).toContainText("Key lok_QQQQQQQQ… (pasted on Settings)");
+  await expect(page.locator("body")).not.toContainText(unknown);
+  await expect(keyCheck).toHaveAttribute("data-status", "fail");
+  await expect(keyCheck).toContainText(
+    "The cloud store refused this instance's migration key: This migration key is not valid.",
+  );
+  await expect(page.getByTestId("start-migration")).toBeDisabled();
+
+  // Removed: the local store's key applies again.
+  await page.getByTestId("cloud-key-remove").getByRole("button", { name: "Remove key" }).click();
+  await expect(status).toContainText("from LIFTOFF_CLOUD_KEY_FILE");
+  await expect(keyCheck).toHaveAttribute("data-status", "pass");
 });

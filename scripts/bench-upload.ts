@@ -16,6 +16,7 @@ import {
   startStoreRestores,
   type StoreContext,
 } from "@/lib/store";
+import { defaultEnrolmentPolicy, issueKey } from "@/lib/store/keys";
 import { startLocalS3, localS3Credentials } from "@/lib/store/local-s3";
 import { ObjectStorage } from "@/lib/store/object-storage";
 import { restorableVersions } from "@/lib/store/restorable";
@@ -69,6 +70,7 @@ function store(publicEndpoint?: string): StoreContext {
     urlTtlSeconds: 3600,
     restores: new RestoreQueue(handle, { workers: 1 }),
     maxRestoreBytes: DEFAULT_MAX_TEXT_BYTES,
+    enrolment: defaultEnrolmentPolicy,
   };
 }
 
@@ -87,9 +89,11 @@ async function peakRss<T>(run: () => Promise<T>): Promise<{ seconds: number; pea
 async function liftoff(ctx: StoreContext) {
   await startStoreRestores(ctx);
   const api = await serveFetchHandler((request) => handleStoreRequest(ctx, request));
+  const { key } = await issueKey(handle.db, { label: "bench" });
   const created = (await (
     await fetch(`${api.url}/api/store/v1/migrations`, {
       method: "POST",
+      headers: { authorization: `Bearer ${key}` },
       body: JSON.stringify({
         app_version: appVersion,
         schema_migration_id: codeMigrations().at(-1)!.id,

@@ -115,6 +115,11 @@ if (!process.env.LIFTOFF_CLOUD_URL) {
     storeEnv.LIFTOFF_S3_KMS_KEY_ID ||= "liftoff-local";
     console.log(`Local object storage (s3rver) on ${localS3.endpoint}, bucket ${bucket}`);
   }
+  // The local store issues its instance a migration key into this file;
+  // the instance reads it from there (a key pasted on Settings comes first).
+  const localKeyFile = path.join(dataDir, "store-keys", "local-instance.key");
+  storeEnv.LIFTOFF_STORE_LOCAL_KEY_FILE ||= localKeyFile;
+  env.LIFTOFF_CLOUD_KEY_FILE ||= storeEnv.LIFTOFF_STORE_LOCAL_KEY_FILE;
   localStore = startLocalStore({ root, env: storeEnv });
   env.LIFTOFF_CLOUD_URL = `http://${host}:${storePort}`;
   // The end-to-end tests start migrating as soon as the app answers: for

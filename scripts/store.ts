@@ -1,5 +1,6 @@
 /**
  * npm run store [-- serve]
+ * npm run store -- issue-key --label WHO | revoke-key ID|PREFIX | list-keys
  * The cloud side (the store) as a server of its own: its own port
  * (STORE_HOST, STORE_PORT), its own database (STORE_DATABASE_URL, or an
  * embedded one under the data folder), its own object storage (LIFTOFF_S3_*).
@@ -14,11 +15,28 @@
  */
 import { readStoreEnv } from "@/lib/store/config";
 import { handleStoreRequest } from "@/lib/store";
-import { openStore } from "@/lib/store/from-env";
+import { openStore, openStoreDatabase } from "@/lib/store/from-env";
+import { runKeyCommand } from "@/lib/store/key-commands";
+import { keyLimitsFromEnv } from "@/lib/store/keys";
 import { serveFetchHandler } from "@/lib/store/serve";
 import { log } from "@/lib/log";
 
-const usage = `Usage: npm run store [-- serve]`;
+const usage = `Usage: npm run store [-- serve]
+       npm run store -- issue-key --label WHO [--max-open N] [--max-bytes N]
+       npm run store -- revoke-key ID|PREFIX
+       npm run store -- list-keys`;
+const keyCommands = new Set(["issue-key", "revoke-key", "list-keys"]);
+
+/** A migration key command on the store's database (an embedded one: with the store stopped). */
+async function keys(argv: string[]): Promise<number> {
+  const env = readStoreEnv();
+  const handle = await openStoreDatabase(env);
+  try {
+    return await runKeyCommand(argv, handle.db, process.stdout, keyLimitsFromEnv(env));
+  } finally {
+    await handle.close();
+  }
+}
 
 async function serve(): Promise<void> {
   const env = readStoreEnv();
@@ -46,6 +64,7 @@ async function serve(): Promise<void> {
 const [command = "serve"] = process.argv.slice(2);
 try {
   if (command === "serve") await serve();
+  else if (keyCommands.has(command)) process.exit(await keys(process.argv.slice(2)));
   else {
     console.error(`Unknown command "${command}".\n${usage}`);
     process.exit(2);

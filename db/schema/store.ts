@@ -18,6 +18,30 @@ import { createdAt, updatedAt } from "./columns";
  */
 export const storeSchema = pgSchema("store");
 
+/**
+ * Migration keys: who may open migrations on this store. Only the SHA-256 of
+ * a key is kept; `displayPrefix` (its first characters, not secret enough to
+ * matter) finds the row and lets people tell keys apart. The limits are the
+ * key's own, copied from the store's defaults when it is issued.
+ */
+export const storeMigrationKeys = storeSchema.table(
+  "migration_keys",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    label: text("label").notNull(),
+    keyHash: text("key_hash").notNull().unique(),
+    displayPrefix: text("display_prefix").notNull(),
+    maxOpenMigrations: integer("max_open_migrations").notNull(),
+    maxBytes: bigint("max_bytes", { mode: "number" }).notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [index("store_migration_keys_prefix_idx").on(t.displayPrefix)],
+);
+
+export type StoreMigrationKey = typeof storeMigrationKeys.$inferSelect;
+
 export const storeMigrationStates = [
   "awaiting_upload",
   "received",
@@ -35,6 +59,8 @@ export const storeMigrations = storeSchema.table(
     id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
     externalId: text("external_id").notNull().unique(),
     instanceId: text("instance_id").notNull(),
+    // The key that opened it; null for migrations from before keys existed.
+    keyId: bigint("key_id", { mode: "number" }).references(() => storeMigrationKeys.id),
     appVersion: text("app_version").notNull(),
     schemaMigrationId: text("schema_migration_id").notNull(),
     // Only the SHA-256 of the bearer token is kept; the token itself is shown once.
@@ -60,6 +86,7 @@ export const storeMigrations = storeSchema.table(
       sql`${t.state} in ('awaiting_upload', 'received', 'verifying', 'restoring', 'restored', 'failed', 'aborted')`,
     ),
     index("store_migrations_instance_idx").on(t.instanceId),
+    index("store_migrations_key_idx").on(t.keyId),
   ],
 );
 

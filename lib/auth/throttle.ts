@@ -1,6 +1,11 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { rowsOf } from "@/db/rows";
+import {
+  claimWindowSlot,
+  returnWindowSlot,
+  secondsUntilWindowEnds,
+} from "@/lib/throttle/window-budget";
 
 /**
  * Sign-in throttling that a stranger cannot turn against the account holder:
@@ -49,6 +54,11 @@ export interface ThrottleSubject {
 const accountKey = (email: string) => `account:${email}`;
 const addressKey = (address: string) => `address:${address}`;
 
+const addressBudget = (policy: ThrottlePolicy) => ({
+  budget: policy.addressBudget,
+  windowMs: policy.windowMs,
+});
+
 class Refused extends Error {
   constructor(readonly scope: "account" | "address") {
     super(`sign-in throttled (${scope})`);
@@ -79,20 +89,13 @@ export async function claimSignInAttempt(
     await db.transaction(async (tx) => {
       // Address first, then account, in every transaction: one lock order, no deadlock.
       if (subject.address !== null) {
-        const counted = rowsOf(
-          await tx.execute(sql`
-            insert into liftoff_cluster.sign_in_throttle as t
-              (key, failures, window_started_at, blocked_until, updated_at)
-            values (${addressKey(subject.address)}, 1, ${at}::timestamptz, ${at}::timestamptz, ${at}::timestamptz)
-            on conflict (key) do update set
-              failures = case when t.window_started_at <= ${windowStart}::timestamptz then 1 else t.failures + 1 end,
-              window_started_at = case when t.window_started_at <= ${windowStart}::timestamptz
-                then ${at}::timestamptz else t.window_started_at end,
-              updated_at = ${at}::timestamptz
-            where t.window_started_at <= ${windowStart}::timestamptz or t.failures < ${policy.addressBudget}
-            returning 1`),
+        const claimed = await claimWindowSlot(
+          tx,
+          addressKey(subject.address),
+          addressBudget(policy),
+          now,
         );
-        if (counted.length === 0) throw new Refused("address");
+        if (!claimed) throw new Refused("address");
       }
       // The new failure count, as the update sees it: a quiet spell starts the count over.
       const failures = sql`(case when t.updated_at <= ${windowStart}::timestamptz then 1 else t.failures + 1 end)`;
@@ -132,16 +135,20 @@ async function secondsUntilAllowed(
   now: Date,
   policy: ThrottlePolicy,
 ): Promise<number> {
-  const key = scope === "account" ? accountKey(subject.email) : addressKey(subject.address ?? "");
-  const [row] = rowsOf<{ window_started_at: string | Date; blocked_until: string | Date }>(
-    await db.execute(sql`select window_started_at, blocked_until
-      from liftoff_cluster.sign_in_throttle where key = ${key}`),
+  if (scope === "address") {
+    return secondsUntilWindowEnds(
+      db,
+      addressKey(subject.address ?? ""),
+      addressBudget(policy),
+      now,
+    );
+  }
+  const [row] = rowsOf<{ blocked_until: string | Date }>(
+    await db.execute(sql`select blocked_until
+      from liftoff_cluster.sign_in_throttle where key = ${accountKey(subject.email)}`),
   );
   if (!row) return 1;
-  const until =
-    scope === "account"
-      ? new Date(row.blocked_until).getTime()
-      : new Date(row.window_started_at).getTime() + policy.windowMs;
+  const until = new Date(row.blocked_until).getTime();
   return Math.max(1, Math.ceil((until - now.getTime()) / 1000));
 }
 
@@ -151,10 +158,7 @@ export async function settleSuccessfulSignIn(
   subject: ThrottleSubject,
 ): Promise<void> {
   await db.transaction(async (tx) => {
-    if (subject.address !== null) {
-      await tx.execute(sql`update liftoff_cluster.sign_in_throttle
-        set failures = greatest(failures - 1, 0) where key = ${addressKey(subject.address)}`);
-    }
+    if (subject.address !== null) await returnWindowSlot(tx, addressKey(subject.address));
     await tx.execute(
       sql`delete from liftoff_cluster.sign_in_throttle where key = ${accountKey(subject.email)}`,
     );

@@ -2,6 +2,25 @@ import { isIP } from "node:net";
 import path from "node:path";
 import { z } from "zod";
 
+/**
+ * The reverse proxy in front of a server (comma-separated IP addresses):
+ * only a request from one of them may say, in X-Forwarded-For, which client
+ * it forwards. Unset: the client is the socket's peer.
+ */
+export const trustedProxySchema = z
+  .string()
+  .transform((v) =>
+    v
+      .split(",")
+      .map((a) => a.trim())
+      .filter(Boolean),
+  )
+  .refine(
+    (list) => list.every((a) => isIP(a) !== 0),
+    "LIFTOFF_TRUSTED_PROXY must be IP addresses separated by commas",
+  )
+  .default([]);
+
 const envSchema = z.object({
   DATABASE_URL: z
     .string()
@@ -24,24 +43,16 @@ const envSchema = z.object({
     .url()
     .transform((u) => u.replace(/\/+$/, ""))
     .default("http://127.0.0.1:4000"),
+  /** The instance's migration key, when no admin pasted one on Settings. */
+  LIFTOFF_CLOUD_KEY: z.string().min(1).optional(),
+  /** A file holding the instance's migration key (after LIFTOFF_CLOUD_KEY). */
+  LIFTOFF_CLOUD_KEY_FILE: z.string().min(1).optional(),
   /**
    * The reverse proxy in front of the app (comma-separated IP addresses):
    * only a request from one of them may say, in X-Forwarded-For, which
    * client it forwards. Unset: the client is the socket's peer.
    */
-  LIFTOFF_TRUSTED_PROXY: z
-    .string()
-    .transform((v) =>
-      v
-        .split(",")
-        .map((a) => a.trim())
-        .filter(Boolean),
-    )
-    .refine(
-      (list) => list.every((a) => isIP(a) !== 0),
-      "LIFTOFF_TRUSTED_PROXY must be IP addresses separated by commas",
-    )
-    .default([]),
+  LIFTOFF_TRUSTED_PROXY: trustedProxySchema,
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -10,6 +10,7 @@ export type ErrorKind =
   | "invalid"
   | "conflict"
   | "rate_limited"
+  | "too_large"
   | "read_only"
   | "unprocessable"
   | "upstream";
@@ -21,6 +22,8 @@ const statusByKind: Record<ErrorKind, number> = {
   invalid: 400,
   conflict: 409,
   rate_limited: 429,
+  // Over a quota of bytes (a migration key's), not a malformed request.
+  too_large: 413,
   read_only: 403,
   // Understood but refused: e.g. a dump the store cannot restore.
   unprocessable: 422,
@@ -42,6 +45,18 @@ export class AppError extends Error {
 
   get status(): number {
     return statusByKind[this.kind];
+  }
+}
+
+/** A refusal that ends: "try again in this many seconds" (sent as Retry-After). */
+export class RateLimitedError extends AppError {
+  constructor(
+    subject: string,
+    publicMessage: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super("rate_limited", subject, publicMessage);
+    this.name = "RateLimitedError";
   }
 }
 

@@ -3,6 +3,7 @@ import type { DatabaseHandle } from "@/db/client";
 import { dataDir, readEnv } from "@/lib/config/env";
 import type { SecretKey } from "@/lib/secrets/cipher";
 import { instanceSecretKey } from "@/lib/secrets/key";
+import type { CloudKeySources } from "./cloud-key";
 
 /** What a migration needs from the process that runs it. */
 export interface MigrationContext {
@@ -13,6 +14,8 @@ export interface MigrationContext {
   workDir: string;
   storeUrl: string;
   secretKey: SecretKey | null;
+  /** Where the migration key comes from after Settings (cloud-key.ts). */
+  cloudKey?: CloudKeySources;
   readOnlyDrainMs?: number;
   schedulerDrainMs?: number;
   /** How long to wait for the store to verify and restore after the upload. */
@@ -33,5 +36,6 @@ export function migrationContextFromEnv(handle: DatabaseHandle, nodeId: string):
     workDir: path.join(dataDir(env), "migrations"),
     storeUrl: env.LIFTOFF_CLOUD_URL,
     secretKey: instanceSecretKey(),
+    cloudKey: { env: env.LIFTOFF_CLOUD_KEY ?? null, file: env.LIFTOFF_CLOUD_KEY_FILE ?? null },
   };
 }

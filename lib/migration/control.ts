@@ -12,6 +12,7 @@ import type { MigrationContext } from "./context";
 import { getMigration, insertMigration, updateMigration } from "./row";
 import { isRunningHere, runEnded, runMigration } from "./run";
 import { isTerminal } from "./states";
+import { resolveCloudKey } from "./cloud-key";
 import { createStoreMigration } from "./store-link";
 
 /**
@@ -43,11 +44,12 @@ export async function startMigration(
       }),
   );
   try {
-    const link = await createStoreMigration(context.storeUrl, {
-      appVersion,
-      schemaMigrationId: schemaMigrationId(),
-      instanceId: await instanceId(db),
-    });
+    const cloudKey = await resolveCloudKey(db, context.secretKey, context.cloudKey);
+    const link = await createStoreMigration(
+      context.storeUrl,
+      { appVersion, schemaMigrationId: schemaMigrationId(), instanceId: await instanceId(db) },
+      cloudKey?.key ?? null,
+    );
     await updateMigration(db, row.id, "init", {
       externalId: link.externalId,
       storeToken: sealSecret(link.token, context.secretKey),

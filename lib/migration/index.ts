@@ -1,4 +1,10 @@
 export { archivePathFor, migrationContextFromEnv, type MigrationContext } from "./context";
+export {
+  cloudKeySourceWords,
+  cloudKeySummary,
+  saveCloudKey,
+  type CloudKeySource,
+} from "./cloud-key";
 export { cancelMigration, schemaMigrationId, startMigration } from "./control";
 export {
   estimateReadOnlySeconds,

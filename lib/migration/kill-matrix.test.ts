@@ -74,6 +74,7 @@ describe.runIf(testEngines().includes("postgres"))(
           LIFTOFF_LOG_LEVEL: "silent",
           LIFTOFF_TEST_NODE_URL: database.url!,
           LIFTOFF_TEST_STORE_URL: front.url,
+          LIFTOFF_CLOUD_KEY: rig.store.migrationKey,
           LIFTOFF_TEST_WORK_DIR: rig.context.workDir,
           LIFTOFF_TEST_ADMIN_ID: String(admin.id),
           LIFTOFF_TEST_MULTIPART: "1",

@@ -9,7 +9,8 @@ import type { MigrationContext } from "./context";
 import { movedTo } from "./cut-over";
 import { schemaMigrationId } from "./control";
 import { unfinishedMigrations } from "./row";
-import { checkStore } from "./store-link";
+import { cloudKeySourceWords, resolveCloudKey } from "./cloud-key";
+import { checkCloudKey, checkStore, noCloudKey } from "./store-link";
 
 export type CheckStatus = "pass" | "warn" | "fail";
 
@@ -32,6 +33,7 @@ const archiveMargin = 2;
 export async function runPreflight(context: MigrationContext): Promise<PreflightCheck[]> {
   const checks = await Promise.all([
     storeCheck(context),
+    cloudKeyCheck(context),
     diskCheck(context),
     databaseCheck(context),
     runningCheck(context),
@@ -97,6 +99,18 @@ function storeCheck(context: MigrationContext) {
           status: "fail",
           detail: `${context.storeUrl} refuses Liftoff ${appVersion}: ${verdict.reason ?? "no reason given"}. Upgrade this instance to a version the cloud accepts.`,
         };
+  });
+}
+
+function cloudKeyCheck(context: MigrationContext) {
+  return guard("cloud_key", "Cloud key", async () => {
+    const resolved = await resolveCloudKey(context.handle.db, context.secretKey, context.cloudKey);
+    if (!resolved) return { status: "fail", detail: noCloudKey().message };
+    const key = await checkCloudKey(context.storeUrl, resolved.key);
+    return {
+      status: "pass",
+      detail: `The key ${key.prefix}… (${cloudKeySourceWords[resolved.source]}) is enrolled as “${key.label}”.`,
+    };
   });
 }
 

@@ -5,6 +5,7 @@ import { checkStore, createStoreMigration } from "./store-link";
 
 const store = sealingKeyPair(newSealingPrivateKey());
 const version = { appVersion: "0.1.0", schemaMigrationId: "0000_init", instanceId: "i" };
+const key = `lok_${"a".repeat(43)}`;
 
 describe("the store's sealing key as the instance reads it", () => {
   let served: Served;
@@ -26,7 +27,7 @@ describe("the store's sealing key as the instance reads it", () => {
 
   it("takes a public key whose id is its fingerprint", async () => {
     sealingKey = { id: store.keyId, public_key: store.publicKey };
-    await expect(createStoreMigration(served.url, version)).resolves.toEqual({
+    await expect(createStoreMigration(served.url, version, key)).resolves.toEqual({
       externalId: "m1",
       token: "t",
       sealingPublicKey: store.publicKey,
@@ -48,7 +49,7 @@ describe("the store's sealing key as the instance reads it", () => {
       { id: other.keyId, public_key: store.publicKey },
     ]) {
       sealingKey = bad;
-      const refused = createStoreMigration(served.url, version);
+      const refused = createStoreMigration(served.url, version, key);
       await expect(refused).rejects.toMatchObject({ code: "upstream:store_reply" });
       await expect(refused).rejects.toThrow(/sealing_key/);
     }
@@ -80,10 +81,20 @@ describe("the store's refusals in the admin's words", () => {
         "The cloud store is failing: it runs 0.0.1. Try again later.",
       ],
       [400, "invalid:store_refused", "The cloud store refused the migration: it runs 0.0.1"],
+      [
+        403,
+        "invalid:cloud_key",
+        "The cloud store refused this instance's migration key: it runs 0.0.1 Paste a valid key on Settings.",
+      ],
+      [
+        413,
+        "invalid:cloud_key_limit",
+        "The cloud store limits this instance's migration key: it runs 0.0.1",
+      ],
     ] as const) {
       status = answer;
       // 503 is not asked again: a repeated create would open a second migration.
-      await expect(createStoreMigration(served.url, version)).rejects.toMatchObject({
+      await expect(createStoreMigration(served.url, version, key)).rejects.toMatchObject({
         code,
         message: words,
       });
@@ -91,10 +102,16 @@ describe("the store's refusals in the admin's words", () => {
     }
   });
 
+  it("asks for a key before calling the store when the instance has none", async () => {
+    const refused = createStoreMigration(served.url, version, null);
+    await expect(refused).rejects.toMatchObject({ code: "invalid:cloud_key" });
+    await expect(refused).rejects.toThrow(/has no migration key/);
+  });
+
   it("says a store that does not answer can't be reached", async () => {
     const closed = await serveFetchHandler(() => Promise.resolve(new Response()));
     await closed.close();
-    await expect(createStoreMigration(closed.url, version)).rejects.toMatchObject({
+    await expect(createStoreMigration(closed.url, version, key)).rejects.toMatchObject({
       code: "upstream:store_unreachable",
     });
     await expect(checkStore(closed.url, version)).rejects.toThrow(/can't be reached/);

@@ -17,6 +17,20 @@ export interface InstanceVersion {
 
 function storeError(storeUrl: string, error: unknown): AppError {
   if (error instanceof StoreRequestError) {
+    if (error.status === 401 || error.status === 403) {
+      return new AppError(
+        "invalid",
+        "cloud_key",
+        `The cloud store refused this instance's migration key: ${error.reason} Paste a valid key on Settings.`,
+      );
+    }
+    if (error.status === 413 || error.status === 429) {
+      return new AppError(
+        "invalid",
+        "cloud_key_limit",
+        `The cloud store limits this instance's migration key: ${error.reason}`,
+      );
+    }
     if (error.status === 422) {
       return new AppError(
         "unprocessable",
@@ -60,12 +74,18 @@ function storeError(storeUrl: string, error: unknown): AppError {
 export async function createStoreMigration(
   storeUrl: string,
   version: InstanceVersion,
+  migrationKey: string | null,
 ): Promise<{ externalId: string; token: string; sealingPublicKey: string }> {
-  const created = await StoreClient.createMigration(storeUrl, {
-    app_version: version.appVersion,
-    schema_migration_id: version.schemaMigrationId,
-    instance_id: version.instanceId,
-  }).catch((error: unknown) => {
+  if (!migrationKey) throw noCloudKey();
+  const created = await StoreClient.createMigration(
+    storeUrl,
+    {
+      app_version: version.appVersion,
+      schema_migration_id: version.schemaMigrationId,
+      instance_id: version.instanceId,
+    },
+    migrationKey,
+  ).catch((error: unknown) => {
     throw storeError(storeUrl, error);
   });
   return {
@@ -73,6 +93,24 @@ export async function createStoreMigration(
     token: created.token,
     sealingPublicKey: created.sealing_key.public_key,
   };
+}
+
+export function noCloudKey(): AppError {
+  return new AppError(
+    "invalid",
+    "cloud_key",
+    "This instance has no migration key. Ask the cloud's operator for one (npm run store -- issue-key) and paste it on Settings, or set LIFTOFF_CLOUD_KEY.",
+  );
+}
+
+/** For the pre-flight check: does the store know this key, and whose is it? */
+export async function checkCloudKey(
+  storeUrl: string,
+  migrationKey: string,
+): Promise<{ label: string; prefix: string }> {
+  return StoreClient.checkKey(storeUrl, migrationKey).catch((error: unknown) => {
+    throw storeError(storeUrl, error);
+  });
 }
 
 /** For the pre-flight check: is the store there, and would it take this version? */

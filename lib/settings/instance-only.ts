@@ -7,7 +7,14 @@
  */
 export const SESSION_SECRET_SETTING = "auth.session_secret";
 
-export const instanceOnlySettings: readonly string[] = [SESSION_SECRET_SETTING];
+/**
+ * The migration key an admin pasted (lib/migration/cloud-key.ts): it lets
+ * whoever holds it open migrations on the cloud store in this instance's
+ * name, so a cloud copy never carries it.
+ */
+export const CLOUD_KEY_SETTING = "cloud.migration_key";
+
+export const instanceOnlySettings: readonly string[] = [SESSION_SECRET_SETTING, CLOUD_KEY_SETTING];
 
 /** This instance's id, made on first use (see `instanceId`). */
 export const INSTANCE_ID_SETTING = "instance.id";

@@ -11,7 +11,21 @@ import { z } from "zod";
 export const storeApiPaths = {
   migrations: "/api/store/v1/migrations",
   health: "/api/store/v1/health",
+  /** `GET`: which key the bearer holds (the instance's pre-flight check). */
+  key: "/api/store/v1/key",
 } as const;
+
+/**
+ * A migration key as the store issues it: `lok_` and 32 random bytes in
+ * base64url. Sent as `Authorization: Bearer <key>` when opening a migration
+ * and on `GET /key`; the migration's own routes take its token instead.
+ */
+export const migrationKeyPattern = /^lok_[A-Za-z0-9_-]{43}$/;
+
+/** The first characters of a key: enough to tell keys apart, nothing to sign in with. */
+export function migrationKeyDisplayPrefix(key: string): string {
+  return key.slice(0, 12);
+}
 
 /** `route` is "" for the migration itself, else "/upload-url", "/multipart", …. */
 export function migrationPath(externalId: string, route = ""): string {
@@ -108,6 +122,9 @@ export const createdReply = z.object({
   sealing_key: sealingKey,
 });
 
+/** `GET /key` → 200. */
+export const keyReply = z.object({ label: z.string(), prefix: z.string() });
+
 /** `GET /health` → 200. */
 export const healthReply = z.object({
   accepts: z.boolean(),
@@ -166,6 +183,7 @@ export const statusReply = z.object({
 
 export type CreatedReply = z.infer<typeof createdReply>;
 export type HealthReply = z.infer<typeof healthReply>;
+export type KeyReply = z.infer<typeof keyReply>;
 export type SingleUploadReply = z.infer<typeof singleUploadReply>;
 export type StartedMultipartReply = z.infer<typeof startedMultipartReply>;
 export type PartUrlsReply = z.infer<typeof partUrlsReply>;

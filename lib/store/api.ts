@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AppError } from "@/lib/errors";
+import { AppError, RateLimitedError } from "@/lib/errors";
 import { jsonError } from "@/lib/errors/http";
 import { log } from "@/lib/log";
 import {
@@ -13,10 +13,12 @@ import {
   uploadedBody,
   type CreatedReply,
   type HealthReply,
+  type KeyReply,
   type SingleUploadReply,
 } from "@/lib/store-contract";
 import { authenticateMigration } from "./auth";
 import type { StoreContext } from "./context";
+import { authenticateKey } from "./keys";
 import {
   abortMigration,
   createMigration,
@@ -32,13 +34,16 @@ import { markUploaded } from "./verify";
 const maxBodyBytes = 1024 * 1024;
 const prefix = storeApiPaths.migrations;
 const healthPath = storeApiPaths.health;
+const keyPath = storeApiPaths.key;
 
 function json(status: number, body: unknown): Response {
   return Response.json(body, { status, headers: { "cache-control": "no-store" } });
 }
 
 function errorResponse(error: AppError): Response {
-  return jsonError(error.status, error.code, error.message);
+  const headers: Record<string, string> =
+    error instanceof RateLimitedError ? { "retry-after": String(error.retryAfterSeconds) } : {};
+  return jsonError(error.status, error.code, error.message, headers);
 }
 
 async function readBody<S extends z.ZodType>(request: Request, schema: S): Promise<z.output<S>> {
@@ -128,12 +133,15 @@ const routes: Record<string, Handler> = {
   },
 };
 
+/** Parse → authenticate (the migration key) → act: the key's limits apply in createMigration. */
 async function create(ctx: StoreContext, request: Request): Promise<Response> {
   const body = await readBody(request, createMigrationBody);
+  const key = await authenticateKey(ctx, request);
   const created = await createMigration(ctx, {
     appVersion: body.app_version,
     schemaMigrationId: body.schema_migration_id,
     instanceId: body.instance_id,
+    keyId: key.id,
   });
   return json(201, {
     external_id: created.externalId,
@@ -149,6 +157,12 @@ async function create(ctx: StoreContext, request: Request): Promise<Response> {
 /** The public half of the store's sealing key: instances seal the archive's secrets for it. */
 function publishedSealingKey(ctx: StoreContext) {
   return { id: ctx.keys.sealing.keyId, public_key: ctx.keys.sealing.publicKey };
+}
+
+/** The instance's pre-flight: is its key good here, and whose is it? */
+async function keyCheck(ctx: StoreContext, request: Request): Promise<Response> {
+  const key = await authenticateKey(ctx, request);
+  return json(200, { label: key.label, prefix: key.displayPrefix } satisfies KeyReply);
 }
 
 /**
@@ -183,6 +197,11 @@ export async function handleStoreRequest(ctx: StoreContext, request: Request): P
       if (request.method !== "GET")
         return jsonError(405, "method_not_allowed:health", "Use GET.", { allow: "GET" });
       return health(ctx, url);
+    }
+    if (pathname === keyPath) {
+      if (request.method !== "GET")
+        return jsonError(405, "method_not_allowed:key", "Use GET.", { allow: "GET" });
+      return await keyCheck(ctx, request);
     }
     if (pathname === prefix) {
       if (request.method !== "POST")

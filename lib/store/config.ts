@@ -1,6 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
-import { parseEnv } from "@/lib/config/env";
+import { parseEnv, trustedProxySchema } from "@/lib/config/env";
 
 /**
  * The store's own configuration (`npm run store`). The instance has its own
@@ -83,6 +83,25 @@ const storeEnvSchema = z.object({
       "LIFTOFF_STORE_MAX_RESTORE_BYTES must be at least 1048576 (1 MiB)",
     )
     .optional(),
+  /** Limits a migration key gets when issued (each key keeps its own; see keys.ts). */
+  LIFTOFF_STORE_KEY_MAX_OPEN_MIGRATIONS: z.coerce
+    .number({ error: "LIFTOFF_STORE_KEY_MAX_OPEN_MIGRATIONS must be a whole number" })
+    .int("LIFTOFF_STORE_KEY_MAX_OPEN_MIGRATIONS must be a whole number")
+    .min(1, "LIFTOFF_STORE_KEY_MAX_OPEN_MIGRATIONS must be at least 1")
+    .optional(),
+  LIFTOFF_STORE_KEY_MAX_BYTES: z
+    .string()
+    .regex(/^[0-9]+$/, "LIFTOFF_STORE_KEY_MAX_BYTES must be a whole number of bytes")
+    .transform(Number)
+    .refine(
+      (bytes) => bytes >= 1 && Number.isSafeInteger(bytes),
+      "LIFTOFF_STORE_KEY_MAX_BYTES must be at least 1",
+    )
+    .optional(),
+  /** Where the local store keeps the key it hands its instance (`npm start` sets it). */
+  LIFTOFF_STORE_LOCAL_KEY_FILE: z.string().min(1).optional(),
+  /** The proxy in front of the store: failed key attempts are charged to the client it names. */
+  LIFTOFF_TRUSTED_PROXY: trustedProxySchema,
 });
 
 export type StoreEnv = z.infer<typeof storeEnvSchema>;

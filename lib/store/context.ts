@@ -1,4 +1,5 @@
 import type { Database } from "@/db/client";
+import type { EnrolmentPolicy } from "./keys";
 import type { ObjectStorage } from "./object-storage";
 import type { RestorableVersions } from "./restorable";
 import type { RestoreQueue } from "./restore-queue";
@@ -25,6 +26,8 @@ export interface StoreContext {
   restores: RestoreQueue;
   /** The most text one archive's data may inflate to (LIFTOFF_STORE_MAX_RESTORE_BYTES). */
   maxRestoreBytes: number;
+  /** Rate limits on migration keys and on callers who present wrong ones (keys.ts). */
+  enrolment: EnrolmentPolicy;
 }
 
 export const defaultTokenTtlMs = 24 * 60 * 60 * 1000;

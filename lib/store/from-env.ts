@@ -4,6 +4,7 @@ import { log } from "@/lib/log";
 import { storePaths, type StoreEnv } from "./config";
 import { defaultTokenTtlMs, defaultUrlTtlSeconds, type StoreContext } from "./context";
 import { childProcessRestorer } from "./child-restorer";
+import { defaultEnrolmentPolicy, ensureLocalKey, keyLimitsFromEnv } from "./keys";
 import { localS3Credentials } from "./local-s3-credentials";
 import { ObjectStorage } from "./object-storage";
 import { restorableVersions } from "./restorable";
@@ -11,6 +12,22 @@ import { RestoreQueue } from "./restore-queue";
 import { startStoreRestores } from "./resume";
 import { loadStoreKeys } from "./sealing-key";
 import { pgliteTargets, postgresTargets } from "./targets";
+
+/** The store's own database, migrated: for the server and for its key commands. */
+export async function openStoreDatabase(env: StoreEnv): Promise<DatabaseHandle> {
+  const handle = await openDatabase(
+    env.STORE_DATABASE_URL
+      ? { databaseUrl: env.STORE_DATABASE_URL }
+      : { pgliteDir: storePaths(env).database },
+  );
+  try {
+    await migrateDatabase(handle);
+    return handle;
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
 
 export interface OpenedStore {
   context: StoreContext;
@@ -28,13 +45,8 @@ export interface OpenedStore {
  */
 export async function openStore(env: StoreEnv): Promise<OpenedStore> {
   const paths = storePaths(env);
-  const handle = await openDatabase(
-    env.STORE_DATABASE_URL
-      ? { databaseUrl: env.STORE_DATABASE_URL }
-      : { pgliteDir: paths.database },
-  );
+  const handle = await openStoreDatabase(env);
   try {
-    await migrateDatabase(handle);
     const local =
       !env.LIFTOFF_S3_ACCESS_KEY_ID && env.LIFTOFF_S3_ENDPOINT?.startsWith("http://127.0.0.1");
     const storage = new ObjectStorage({
@@ -75,7 +87,19 @@ export async function openStore(env: StoreEnv): Promise<OpenedStore> {
         heartbeatSeconds: env.LIFTOFF_STORE_RESTORE_HEARTBEAT_SECONDS,
       }),
       maxRestoreBytes: env.LIFTOFF_STORE_MAX_RESTORE_BYTES ?? DEFAULT_MAX_TEXT_BYTES,
+      enrolment: { ...defaultEnrolmentPolicy, trustedProxies: env.LIFTOFF_TRUSTED_PROXY },
     };
+    // The key the local store hands its instance (`npm start` names the file).
+    // A failure leaves the instance without a key (its pre-flight says so), not the store down.
+    if (env.LIFTOFF_STORE_LOCAL_KEY_FILE) {
+      await ensureLocalKey(
+        handle.db,
+        env.LIFTOFF_STORE_LOCAL_KEY_FILE,
+        keyLimitsFromEnv(env),
+      ).catch((error: unknown) =>
+        log.error({ err: error }, "could not hand the local instance its key"),
+      );
+    }
     await startStoreRestores(context);
     return {
       context,

@@ -26,6 +26,7 @@ describeEachEngine("store health", (database, engine) => {
   /** Health must say what create would do: 201 exactly when it accepts. */
   async function expectSameAsCreate(version: typeof instanceVersion, accepts: boolean) {
     const created = await callStore(harness, "POST", "", {
+      token: harness.migrationKey,
       body: { ...version, instance_id: "health-check" },
     });
     expect(created.status).toBe(accepts ? 201 : 422);

@@ -4,6 +4,7 @@ import { AppError } from "@/lib/errors";
 import { log } from "@/lib/log";
 import type { AbortedReply, StatusReply } from "@/lib/store-contract";
 import type { StoreContext } from "./context";
+import { withinOpenMigrations } from "./key-limits";
 import { assertRestorable } from "./restorable";
 import { issueMigrationToken, newExternalId } from "./token";
 
@@ -11,6 +12,8 @@ export interface CreateMigrationInput {
   appVersion: string;
   schemaMigrationId: string;
   instanceId: string;
+  /** The migration key that opens it: its open-migrations limit applies. */
+  keyId: number;
 }
 
 export interface UploadUrl {
@@ -45,25 +48,34 @@ export async function singleUploadUrl(ctx: StoreContext, m: StoreMigration): Pro
   };
 }
 
-/** Checks the version first, so nothing is stored for a dump the cloud cannot restore. */
+/**
+ * Checks the version first, so nothing is stored for a dump the cloud cannot
+ * restore; then the key's open-migrations limit, in the insert's transaction.
+ */
 export async function createMigration(ctx: StoreContext, input: CreateMigrationInput) {
   assertRestorable(input, ctx.versions);
   const externalId = newExternalId();
   const { token, hash } = issueMigrationToken();
-  const [row] = await ctx.db
-    .insert(storeMigrations)
-    .values({
-      externalId,
-      instanceId: input.instanceId,
-      appVersion: input.appVersion,
-      schemaMigrationId: input.schemaMigrationId,
-      tokenHash: hash,
-      tokenExpiresAt: new Date(Date.now() + ctx.tokenTtlMs),
-      objectKey: `migrations/${externalId}/dump.tar`,
-    })
-    .returning();
+  const [row] = await withinOpenMigrations(ctx.db, input.keyId, (tx) =>
+    tx
+      .insert(storeMigrations)
+      .values({
+        externalId,
+        instanceId: input.instanceId,
+        keyId: input.keyId,
+        appVersion: input.appVersion,
+        schemaMigrationId: input.schemaMigrationId,
+        tokenHash: hash,
+        tokenExpiresAt: new Date(Date.now() + ctx.tokenTtlMs),
+        objectKey: `migrations/${externalId}/dump.tar`,
+      })
+      .returning(),
+  );
   if (!row) throw new Error("insert returned no row");
-  log.info({ store_migration: externalId, instance: input.instanceId }, "store migration created");
+  log.info(
+    { store_migration: externalId, instance: input.instanceId, store_key: input.keyId },
+    "store migration created",
+  );
   return {
     externalId,
     token,

@@ -3,6 +3,7 @@ import { AppError } from "@/lib/errors";
 import { log } from "@/lib/log";
 import type { CompletedReply, PartUrlsReply, StartedMultipartReply } from "@/lib/store-contract";
 import type { StoreContext } from "./context";
+import { reserveKeyBytes } from "./key-limits";
 import { assertAwaitingUpload, transition } from "./migrations";
 import { choosePartSize } from "./part-size";
 
@@ -75,6 +76,7 @@ export async function startMultipart(
 ) {
   assertAwaitingUpload(m);
   const { partSize, partCount } = choosePartSize(input.size, input.partSize);
+  await reserveKeyBytes(ctx.db, m, input.size);
   if (m.uploadId) await ctx.storage.abortMultipart(m.objectKey, m.uploadId);
   const uploadId = await ctx.storage.createMultipart(m.objectKey);
   const row = await transition(ctx, m, { uploadId, uploadSize: input.size, partSize, partCount });

@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { rowsOf } from "@/db/rows";
 import { describeEachEngine } from "@/lib/testing/engines";
-import { storeBossSchema } from "./restore-queue";
+import { restoreQueueName, storeBossSchema } from "./restore-queue";
 import type { ArchiveRestorer } from "./restorer";
 import { callStore, createStoreMigration, createWithArchive } from "./testing/client";
 import { startStoreHarness, waitForSettled, type StoreHarness } from "./testing/harness";
@@ -119,7 +119,7 @@ describeEachEngine("store restores run as jobs in line", (database, engine) => {
     const inLine = rowsOf<{ external_id: string }>(
       await database().db.execute(
         sql`select data->>'externalId' as external_id from ${sql.identifier(storeBossSchema)}.job
-            where state = 'created' order by created_on`,
+            where name = ${restoreQueueName} and state = 'created' order by created_on`,
       ),
     ).map((r) => r.external_id);
     expect(inLine).toHaveLength(4);

@@ -14,6 +14,9 @@ export const storeBossSchema = "pgboss_store";
 
 export const restoreQueueName = "store-restore";
 
+/** The sweep of uploads whose token expired (sweep.ts), fed by a cron schedule. */
+export const sweepQueueName = "store-sweep-expired-uploads";
+
 export interface RestoreJobData {
   externalId: string;
 }
@@ -65,11 +68,11 @@ export class RestoreQueue {
     private readonly options: RestoreQueueOptions,
   ) {
     assertWorkerCount(options.workers);
-    // No cron here: the store's queue has no schedules to forward.
+    // Cron on: the sweep's schedule (startSweep) is forwarded into jobs, once cluster-wide.
     const heartbeatSeconds = options.heartbeatSeconds ?? 60;
     this.boss = createBoss(handle, {
       schema: storeBossSchema,
-      schedule: false,
+      schedule: true,
       superviseIntervalSeconds: heartbeatSeconds,
     });
     this.boss.on("error", (error) =>
@@ -105,6 +108,37 @@ export class RestoreQueue {
       },
     );
     this.started = true;
+  }
+
+  /**
+   * The sweep as a pg-boss cron schedule in the store's schema: pg-boss
+   * forwards each occurrence once across every store node, and `singleton`
+   * lets only one run at a time. Call after start().
+   */
+  async startSweep(run: () => Promise<void>, cron: string): Promise<void> {
+    await this.boss.createQueue(sweepQueueName, {
+      policy: "singleton",
+      retryLimit: 0,
+      expireInSeconds: 15 * 60,
+    });
+    await this.boss.schedule(sweepQueueName, cron);
+    await this.boss.work(
+      sweepQueueName,
+      { pollingIntervalSeconds: this.options.pollSeconds ?? 2 },
+      async () => {
+        await run();
+      },
+    );
+  }
+
+  /** Puts one sweep in line now, as its schedule does at each occurrence. */
+  async sweepNow(): Promise<void> {
+    await this.boss.send(sweepQueueName, {});
+  }
+
+  /** The sweep's cron schedules as pg-boss keeps them (for tests and the operator). */
+  async sweepSchedules(): Promise<{ cron: string }[]> {
+    return (await this.boss.getSchedules(sweepQueueName)).map((s) => ({ cron: s.cron }));
   }
 
   /** Puts a migration's restore in line; a no-op while one is already queued or running. */

@@ -3,6 +3,7 @@ import { storeMigrations } from "@/db/schema";
 import { log } from "@/lib/log";
 import type { StoreContext } from "./context";
 import { transition, unfinishedStates } from "./migrations";
+import { sweepCron, sweepExpiredUploads } from "./sweep";
 import { fail, verifyAndRestore } from "./verify";
 
 /**
@@ -84,8 +85,14 @@ export async function resumeStoreWork(ctx: StoreContext): Promise<string[]> {
   return resumed;
 }
 
-/** Starts this store process's restore workers, then puts back in line what has no job. */
+/**
+ * Starts this store process's restore workers and the sweep of expired
+ * uploads, then puts back in line what has no job.
+ */
 export async function startStoreRestores(ctx: StoreContext): Promise<string[]> {
   await ctx.restores.start((externalId, signal) => runRestoreJob(ctx, externalId, signal));
+  await ctx.restores.startSweep(async () => {
+    await sweepExpiredUploads(ctx);
+  }, sweepCron);
   return resumeStoreWork(ctx);
 }

@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { peerAddressHeader } from "@/lib/auth/client-address";
 
 export interface Served {
   url: string;
@@ -56,6 +57,8 @@ export async function serveFetchHandler(
       for (const [name, value] of Object.entries(req.headers)) {
         if (typeof value === "string") headers.set(name, value);
       }
+      // As scripts/server.mjs does: the socket's peer, never a value the client sent.
+      headers.set(peerAddressHeader, req.socket.remoteAddress ?? "");
       const response = await handle(
         new Request(`http://${host}${req.url ?? "/"}`, {
           method: req.method,
@@ -69,9 +72,15 @@ export async function serveFetchHandler(
       if (res.headersSent) {
         res.destroy();
       } else if (error instanceof BodyTooLarge) {
-        sendError(res, 413, "invalid:body", "The request body is too large.");
-        // The rest of the body is not read: close rather than drain it.
-        res.once("finish", () => req.destroy());
+        // The rest is read and discarded, never buffered, and the answer comes
+        // at its end, so the client reads it instead of a reset; then the
+        // connection closes. The server's own request timeout ends a sender
+        // that never stops.
+        res.setHeader("connection", "close");
+        req.once("end", () =>
+          sendError(res, 413, "invalid:body", "The request body is too large."),
+        );
+        req.resume();
       } else {
         // Details stay in the caller's log (the handler logs its own failures).
         sendError(res, 500, "internal", "Something went wrong on the store.");

@@ -13,6 +13,7 @@ import {
   type TestDatabase,
 } from "@/lib/testing/databases";
 import { StoreClient } from "@/lib/upload";
+import { issueKey, revokeKey } from "./keys";
 import { instanceVersion } from "./testing/client";
 import { startLocalS3, type LocalS3 } from "./local-s3";
 import { makeRealArchive, targetDigests, type RealArchive } from "./testing/real-archive";
@@ -25,11 +26,12 @@ import { postgresTargets } from "./targets";
  * its own database.
  */
 
-async function uploadArchive(url: string, archive: RealArchive) {
-  const created = await StoreClient.createMigration(url, {
-    ...instanceVersion,
-    instance_id: `process-test-${crypto.randomBytes(3).toString("hex")}`,
-  });
+async function uploadArchive(url: string, key: string, archive: RealArchive) {
+  const created = await StoreClient.createMigration(
+    url,
+    { ...instanceVersion, instance_id: `process-test-${crypto.randomBytes(3).toString("hex")}` },
+    key,
+  );
   const upload = await new StoreClient(url, created.external_id, created.token).singleUploadUrl();
   const put = await fetch(upload.upload_url, {
     method: "PUT",
@@ -96,10 +98,13 @@ describe.runIf(testEngines().includes("postgres"))(
         LIFTOFF_STORE_ENCRYPTION_KEY: "process-test-cloud-copy-key",
         // A dead node's restore is taken over after its heartbeat stops: 10 s here, not 60.
         LIFTOFF_STORE_RESTORE_HEARTBEAT_SECONDS: "10",
+        LIFTOFF_STORE_LOCAL_KEY_FILE: path.join(tmp, "instance.key"),
       });
       started.push(store);
       return store;
     }
+    /** The key the first node issued into the shared file, as it hands its own instance one. */
+    const localKey = () => fs.readFileSync(path.join(tmp, "instance.key"), "utf8").trim();
     const sealingKey = crypto.randomBytes(32).toString("base64");
 
     it(
@@ -110,7 +115,7 @@ describe.runIf(testEngines().includes("postgres"))(
         const second = await node("second");
         expect(first.url).not.toBe(second.url);
 
-        const created = await uploadArchive(first.url, archive);
+        const created = await uploadArchive(first.url, localKey(), archive);
         createdIds.push(created.external_id);
         // The first node goes away; the second finishes the trip with the same token.
         expect(await first.stop()).toEqual({ code: 0, signal: null });
@@ -131,11 +136,137 @@ describe.runIf(testEngines().includes("postgres"))(
     );
 
     it(
+      "refuses outsiders and bad input over its own port, each with its own status, and restores nothing",
+      { timeout: 120_000 },
+      async () => {
+        const gate = await node("gate");
+        const migrations = `${gate.url}/api/store/v1/migrations`;
+        const body = { ...instanceVersion, instance_id: "outsider-test" };
+        const call = async (
+          method: string,
+          url: string,
+          authorization?: string,
+          json?: unknown,
+        ): Promise<[number, string]> => {
+          const response = await fetch(url, {
+            method,
+            headers: {
+              ...(authorization ? { authorization } : {}),
+              ...(json === undefined ? {} : { "content-type": "application/json" }),
+            },
+            body: json === undefined ? undefined : JSON.stringify(json),
+          });
+          const reply = (await response.json()) as { error?: { code: string; message: string } };
+          expect(typeof reply.error?.message, `${method} ${url}`).toBe("string");
+          return [response.status, reply.error?.code ?? ""];
+        };
+        const revoked = await issueKey(database.db, { label: "revoked-for-test" });
+        await revokeKey(database.db, String(revoked.id));
+        const good = localKey();
+        const mine = await StoreClient.createMigration(gate.url, body, good);
+        const theirs = await StoreClient.createMigration(gate.url, body, good);
+        createdIds.push(mine.external_id, theirs.external_id);
+        const before = await database.db.select().from(storeMigrations);
+
+        expect(await call("POST", migrations, undefined, body)).toEqual([
+          401,
+          "unauthorized:migration_key",
+        ]);
+        expect(await call("POST", migrations, `Bearer lok_${"A".repeat(43)}`, body)).toEqual([
+          403,
+          "forbidden:migration_key",
+        ]);
+        expect(await call("POST", migrations, `Bearer ${revoked.key}`, body)).toEqual([
+          403,
+          "forbidden:migration_key_revoked",
+        ]);
+        expect(
+          await call("POST", migrations, `Bearer ${good}`, { ...body, app_version: "99.0.0" }),
+        ).toEqual([422, "unprocessable:app_version"]);
+        expect(
+          await call("POST", migrations, `Bearer ${good}`, { ...body, unknown_field: 1 }),
+        ).toEqual([400, "invalid:input"]);
+        // A migration's routes take its own token, not another's, not a key.
+        const uploaded = { sha256: "0".repeat(64), size: 1 };
+        expect(
+          await call("POST", `${migrations}/${mine.external_id}/uploaded`, undefined, uploaded),
+        ).toEqual([401, "unauthorized:token"]);
+        expect(
+          await call(
+            "POST",
+            `${migrations}/${mine.external_id}/uploaded`,
+            `Bearer ${theirs.token}`,
+            uploaded,
+          ),
+        ).toEqual([403, "forbidden:migration"]);
+        expect(
+          await call(
+            "POST",
+            `${migrations}/${mine.external_id}/uploaded`,
+            `Bearer ${good}`,
+            uploaded,
+          ),
+        ).toEqual([401, "unauthorized:token"]);
+        // Bad parts, a size that is not the object's, a body too large to read.
+        const started = await new StoreClient(
+          gate.url,
+          theirs.external_id,
+          theirs.token,
+        ).startMultipart(12 << 20);
+        expect(
+          await call(
+            "POST",
+            `${migrations}/${theirs.external_id}/multipart/urls`,
+            `Bearer ${theirs.token}`,
+            {
+              upload_id: started.upload_id,
+              parts: [4],
+            },
+          ),
+        ).toEqual([400, "invalid:part_number"]);
+        const single = await new StoreClient(
+          gate.url,
+          mine.external_id,
+          mine.token,
+        ).singleUploadUrl();
+        const put = await fetch(single.upload_url, {
+          method: "PUT",
+          headers: single.upload_headers,
+          body: new Uint8Array(10),
+        });
+        expect(put.status).toBe(200);
+        const auth = `Bearer ${mine.token}`;
+        expect(
+          await call("POST", `${migrations}/${mine.external_id}/uploaded`, auth, uploaded),
+        ).toEqual([422, "unprocessable:size_mismatch"]);
+        expect(
+          await call("POST", `${migrations}/${mine.external_id}/uploaded`, auth, {
+            blob: "x".repeat(3 << 20),
+          }),
+        ).toEqual([413, "invalid:body"]);
+
+        // Nothing opened by the refusals, nothing restored: one migration
+        // waits for its upload, the other failed on the size it declared.
+        const after = await database.db.select().from(storeMigrations);
+        expect(after.length).toBe(before.length);
+        expect(
+          after
+            .filter((r) => [mine.external_id, theirs.external_id].includes(r.externalId))
+            .map((r) => r.state)
+            .sort(),
+        ).toEqual(["awaiting_upload", "failed"]); // the size mismatch ends its migration
+        await gate.stop();
+      },
+    );
+
+    it(
       "a node killed mid-restore: the restore goes back to the queue and another node completes it",
       { timeout: 120_000 },
       async () => {
+        // Only the victim may take the job: the other nodes stop first.
+        for (const store of started) await store.stop();
         const victim = await node("victim");
-        const created = await uploadArchive(victim.url, bigArchive);
+        const created = await uploadArchive(victim.url, localKey(), bigArchive);
         createdIds.push(created.external_id);
         const client = new StoreClient(victim.url, created.external_id, created.token);
         await client.uploaded(bigArchive.sha256, bigArchive.size);
@@ -200,13 +331,16 @@ describe("a store with no database configured", () => {
         STORE_DATABASE_URL: "",
         LIFTOFF_S3_ENDPOINT: s3.endpoint,
         LIFTOFF_S3_BUCKET: s3.bucket,
+        LIFTOFF_STORE_LOCAL_KEY_FILE: path.join(dataDir, "store-keys", "local-instance.key"),
       });
       let created: { external_id: string };
       try {
-        created = await StoreClient.createMigration(store.url, {
-          ...instanceVersion,
-          instance_id: "embedded-test",
-        });
+        const key = fs.readFileSync(path.join(dataDir, "store-keys", "local-instance.key"), "utf8");
+        created = await StoreClient.createMigration(
+          store.url,
+          { ...instanceVersion, instance_id: "embedded-test" },
+          key.trim(),
+        );
       } finally {
         expect(await store.stop()).toEqual({ code: 0, signal: null });
       }

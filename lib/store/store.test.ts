@@ -97,6 +97,7 @@ describeEachEngine("store: create, single upload, verify, restore", (database, e
     const count = async () => (await database().db.select().from(storeMigrations)).length;
     const before = await count();
     const newer = await callStore(harness, "POST", "", {
+      token: harness.migrationKey,
       body: { ...instanceVersion, app_version: "9.0.0", instance_id: "i" },
     });
     expect(newer).toMatchObject({
@@ -105,6 +106,7 @@ describeEachEngine("store: create, single upload, verify, restore", (database, e
     });
     expect(newer.body.error?.message).toMatch(/newer than the cloud/);
     const schema = await callStore(harness, "POST", "", {
+      token: harness.migrationKey,
       body: { ...instanceVersion, schema_migration_id: "0099_future", instance_id: "i" },
     });
     expect(schema).toMatchObject({
@@ -112,10 +114,14 @@ describeEachEngine("store: create, single upload, verify, restore", (database, e
       body: { error: { code: "unprocessable:schema_version" } },
     });
     const garbage = await callStore(harness, "POST", "", {
+      token: harness.migrationKey,
       body: { ...instanceVersion, app_version: "v-latest", instance_id: "i" },
     });
     expect(garbage.status).toBe(422);
-    const invalid = await callStore(harness, "POST", "", { body: { app_version: "0.1.0" } });
+    const invalid = await callStore(harness, "POST", "", {
+      token: harness.migrationKey,
+      body: { app_version: "0.1.0" },
+    });
     expect(invalid).toMatchObject({ status: 400, body: { error: { code: "invalid:input" } } });
     expect(await count()).toBe(before);
   });

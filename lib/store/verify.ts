@@ -6,6 +6,7 @@ import { AppError, publicFailureMessage } from "@/lib/errors";
 import { log } from "@/lib/log";
 import type { UploadedReply } from "@/lib/store-contract";
 import type { StoreContext } from "./context";
+import { reserveKeyBytes } from "./key-limits";
 import { assertAwaitingUpload, transition, unfinishedStates } from "./migrations";
 import type { RestoreTarget } from "./targets";
 
@@ -42,6 +43,8 @@ export async function markUploaded(
       "Complete the multipart upload before declaring it uploaded.",
     );
   }
+  // A single PUT's size is first told here: the key's bytes are checked before any work.
+  await reserveKeyBytes(ctx.db, m, input.size);
   const object = await ctx.storage.head(m.objectKey);
   if (!object) {
     throw new AppError(

@@ -6,6 +6,7 @@ import {
   completedReply,
   createdReply,
   healthReply,
+  keyReply,
   migrationPath,
   partUrlsReply,
   sealingKey,
@@ -54,6 +55,7 @@ export type StartedMultipart = z.infer<typeof startedMultipartReply>;
 export type StoreStatus = z.infer<typeof status>;
 export type StoreCreated = z.infer<typeof created>;
 export type StoreHealth = z.infer<typeof health>;
+export type StoreKey = z.infer<typeof keyReply>;
 
 /**
  * A refusal from the store, with its status and code (`conflict:upload_id`, …).
@@ -110,15 +112,29 @@ export class StoreClient {
    * a token and the public key to seal the archive's secrets for. Sent once,
    * never again: a repeated create would open a second migration.
    */
-  static async createMigration(baseUrl: string, body: CreateMigrationBody): Promise<StoreCreated> {
+  static async createMigration(
+    baseUrl: string,
+    body: CreateMigrationBody,
+    migrationKey: string,
+  ): Promise<StoreCreated> {
     const response = await fetch(`${baseUrl}${storeApiPaths.migrations}`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", authorization: `Bearer ${migrationKey}` },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(30_000),
     });
     if (!response.ok) throw await refusal(response, "POST /migrations");
     return readReply(response, created);
+  }
+
+  /** Which key this is to the store (its label), or the store's refusal of it (401, 403, 429). */
+  static async checkKey(baseUrl: string, migrationKey: string): Promise<StoreKey> {
+    const response = await fetch(`${baseUrl}${storeApiPaths.key}`, {
+      headers: { authorization: `Bearer ${migrationKey}` },
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (!response.ok) throw await refusal(response, "GET /key");
+    return readReply(response, keyReply);
   }
 
   /** Is the store there, and would it take this version? No token: it reveals only the store's. */

@@ -2,7 +2,7 @@
  * A server process that starts one migration and keeps running it, for the
  * tests that kill it mid-way (kill -9) and check what a restart makes of it.
  * Env: LIFTOFF_TEST_NODE_URL (database), LIFTOFF_TEST_STORE_URL,
- * LIFTOFF_TEST_WORK_DIR, LIFTOFF_TEST_ADMIN_ID; LIFTOFF_TEST_MULTIPART=1
+ * LIFTOFF_TEST_WORK_DIR, LIFTOFF_TEST_ADMIN_ID, LIFTOFF_CLOUD_KEY (the store's key); LIFTOFF_TEST_MULTIPART=1
  * sends even a small archive multipart (so `complete` is called).
  */
 import os from "node:os";
@@ -23,6 +23,7 @@ const id = await startMigration(
     workDir: env("LIFTOFF_TEST_WORK_DIR"),
     storeUrl: env("LIFTOFF_TEST_STORE_URL"),
     secretKey: null,
+    cloudKey: { env: env("LIFTOFF_CLOUD_KEY"), file: null },
     ...(process.env.LIFTOFF_TEST_MULTIPART === "1" ? { upload: { multipartThreshold: 1 } } : {}),
   },
   {

@@ -40,6 +40,8 @@ export async function startMigrationRig(
     workDir,
     storeUrl: store.api.url,
     secretKey: null,
+    // As LIFTOFF_CLOUD_KEY would give it: the store harness's own key.
+    cloudKey: { env: store.migrationKey, file: null },
     schedulerDrainMs: 10_000,
     restoreTimeoutMs: 60_000,
   };

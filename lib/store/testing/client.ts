@@ -2,7 +2,7 @@ import fs from "node:fs";
 import type { StoreHarness } from "./harness";
 import { appVersion } from "@/lib/config/version";
 import { codeMigrations } from "@/lib/dump/migrations";
-import { createdReply } from "@/lib/store-contract";
+import { createdReply, storeApiPaths } from "@/lib/store-contract";
 
 export interface Reply {
   status: number;
@@ -15,8 +15,9 @@ export async function callStore(
   method: string,
   route: string,
   options: { token?: string; body?: unknown } = {},
+  path: string = storeApiPaths.migrations,
 ): Promise<Reply> {
-  const response = await fetch(`${harness.api.url}/api/store/v1/migrations${route}`, {
+  const response = await fetch(`${harness.api.url}${path}${route}`, {
     method,
     headers: {
       ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
@@ -32,8 +33,14 @@ export const instanceVersion = {
   schema_migration_id: codeMigrations().at(-1)!.id,
 };
 
-export async function createStoreMigration(harness: StoreHarness, instanceId = "instance-a") {
+/** Opens a migration with the harness's key (or `key`, for the limit tests). */
+export async function createStoreMigration(
+  harness: StoreHarness,
+  instanceId = "instance-a",
+  key = harness.migrationKey,
+) {
   const reply = await callStore(harness, "POST", "", {
+    token: key,
     body: { ...instanceVersion, instance_id: instanceId },
   });
   if (reply.status !== 201) throw new Error(`create failed: ${JSON.stringify(reply.body)}`);

@@ -8,6 +8,7 @@ import { adminUrl, type TestDatabase } from "@/lib/testing/databases";
 import { handleStoreRequest } from "../api";
 import { defaultTokenTtlMs, type StoreContext } from "../context";
 import { dumpLoaderRestorer } from "../dump-restorer";
+import { defaultEnrolmentPolicy, issueKey, type EnrolmentPolicy } from "../keys";
 import { localS3Credentials, startLocalS3, type LocalS3 } from "../local-s3";
 import { ObjectStorage } from "../object-storage";
 import { restorableVersions } from "../restorable";
@@ -33,6 +34,8 @@ export interface StoreHarness {
   restartRestores(options?: HarnessRestoreOptions): Promise<void>;
   s3: LocalS3;
   api: Served;
+  /** A migration key issued for the tests, with room for every migration they open. */
+  migrationKey: string;
   /** Every target the store created, to check and to drop. */
   targets: RestoreTarget[];
   tmp: string;
@@ -59,6 +62,7 @@ export async function startStoreHarness(
     publicEndpoint?: (s3: LocalS3) => Promise<string>;
     urlTtlSeconds?: number;
     maxRestoreBytes?: number;
+    enrolment?: Partial<EnrolmentPolicy>;
   } & HarnessRestoreOptions = {},
 ): Promise<StoreHarness> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "liftoff-store-"));
@@ -97,13 +101,25 @@ export async function startStoreHarness(
     urlTtlSeconds: options.urlTtlSeconds ?? 900,
     restores: restoreQueue(database, options),
     maxRestoreBytes: options.maxRestoreBytes ?? DEFAULT_MAX_TEXT_BYTES,
+    // Generous unless a test says otherwise: the limits have tests of their own (keys.test.ts).
+    enrolment: {
+      ...defaultEnrolmentPolicy,
+      perKey: { budget: 100_000, windowMs: 60_000 },
+      ...options.enrolment,
+    },
   };
+  const { key: migrationKey } = await issueKey(database.db, {
+    label: "store tests",
+    maxOpenMigrations: 10_000,
+    maxBytes: Number.MAX_SAFE_INTEGER,
+  });
   await startStoreRestores(ctx);
   const api = await serveFetchHandler((request) => handleStoreRequest(ctx, request));
   return {
     ctx,
     s3,
     api,
+    migrationKey,
     targets: created,
     tmp,
     async restartRestores(restart = {}) {

@@ -2,8 +2,10 @@
 
 import { z } from "zod";
 import { defineAction } from "@/app/_lib/action";
+import { saveCloudKey } from "@/lib/migration";
 import { setMaintenanceMode } from "@/lib/read-only";
 import { getDatabaseHandle } from "@/lib/runtime";
+import { instanceSecretKey } from "@/lib/secrets/key";
 
 export const setMaintenanceModeAction = defineAction(
   {
@@ -18,4 +20,27 @@ export const setMaintenanceModeAction = defineAction(
     return null;
   },
   { revalidate: () => ["/admin/settings", "/admin/cluster"] },
+);
+
+/** Pastes or replaces the migration key the cloud store issued; stored as a secret setting. */
+export const saveCloudKeyAction = defineAction(
+  {
+    name: "cloud_key.save",
+    role: "admin",
+    input: z.object({ key: z.string().trim().min(1, "is required") }),
+  },
+  async ({ actor, db, input }) => {
+    await saveCloudKey(db, actor, input.key, instanceSecretKey());
+    return null;
+  },
+  { revalidate: () => ["/admin/settings"] },
+);
+
+export const removeCloudKeyAction = defineAction(
+  { name: "cloud_key.remove", role: "admin", input: z.object({}) },
+  async ({ actor, db }) => {
+    await saveCloudKey(db, actor, null, instanceSecretKey());
+    return null;
+  },
+  { revalidate: () => ["/admin/settings"] },
 );

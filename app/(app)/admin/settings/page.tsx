@@ -2,11 +2,13 @@ import type { Metadata } from "next";
 import { getDb } from "@/lib/runtime";
 import { ActionForm } from "@/app/_components/action-form";
 import { Badge, formatTime, PageHeader, Panel } from "@/app/_components/ui";
+import { migrationContext } from "@/app/_lib/migration-context";
 import { requireAdmin } from "@/app/_lib/session";
+import { cloudKeySourceWords, cloudKeySummary } from "@/lib/migration";
 import { readOnlyStatus } from "@/lib/read-only";
 import { instanceSecretKey } from "@/lib/secrets/key";
 import { listSettingsForDisplay, secretStorageSummary } from "@/lib/settings";
-import { setMaintenanceModeAction } from "./actions";
+import { removeCloudKeyAction, saveCloudKeyAction, setMaintenanceModeAction } from "./actions";
 import { MigrateToCloud } from "./migrate-to-cloud";
 
 export const metadata: Metadata = { title: "Settings" };
@@ -14,17 +16,54 @@ export const metadata: Metadata = { title: "Settings" };
 export default async function SettingsPage() {
   const actor = await requireAdmin();
   const db = await getDb();
-  const [settings, secrets, readOnly] = await Promise.all([
+  const keyConfigured = instanceSecretKey() !== null;
+  const context = await migrationContext();
+  const [settings, secrets, readOnly, cloudKey] = await Promise.all([
     listSettingsForDisplay(db, actor),
     secretStorageSummary(db),
     readOnlyStatus(db),
+    cloudKeySummary(db, context.secretKey, context.cloudKey),
   ]);
-  const keyConfigured = instanceSecretKey() !== null;
   return (
     <>
       <PageHeader title="Settings" />
       <Panel title="Migrate to Cloud">
         <MigrateToCloud />
+      </Panel>
+      <Panel title="Cloud migration key">
+        <div data-testid="cloud-key">
+          <p className="mb-3 text-sm text-slate-600" data-testid="cloud-key-status">
+            {cloudKey
+              ? `Key ${cloudKey.prefix}… (${cloudKeySourceWords[cloudKey.source]}). The pre-flight checks below ask the cloud store whether it still takes it.`
+              : "No key: the cloud store opens migrations only for enrolled instances. Ask its operator for a migration key (npm run store -- issue-key) and paste it here."}
+          </p>
+          <ActionForm
+            action={saveCloudKeyAction}
+            submitLabel={cloudKey?.source === "settings" ? "Replace key" : "Save key"}
+            testId="cloud-key-form"
+            successMessage="Key saved."
+            resetOnSuccess
+            className="flex flex-wrap items-center gap-2"
+          >
+            <input
+              type="password"
+              name="key"
+              autoComplete="off"
+              placeholder="lok_…"
+              aria-label="Migration key"
+              className="w-96 rounded-md border border-slate-300 px-3 py-2 font-mono text-sm"
+            />
+          </ActionForm>
+          {cloudKey?.source === "settings" && (
+            <ActionForm
+              action={removeCloudKeyAction}
+              submitLabel="Remove key"
+              testId="cloud-key-remove"
+              danger
+              className="mt-2"
+            />
+          )}
+        </div>
       </Panel>
       <Panel title="Maintenance mode">
         <div data-testid="maintenance-mode">
