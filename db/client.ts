@@ -31,6 +31,12 @@ export interface OpenOptions {
   pgliteDir?: string;
   /** postgres.js pool size. */
   maxConnections?: number;
+  /**
+   * In-memory PGlite only: start from this dumped data folder (PGlite's
+   * `dumpDataDir`) instead of a fresh `initdb`, which costs seconds. Tests
+   * start from a template made once per run (lib/testing/templates.ts).
+   */
+  pgliteLoadDataDir?: Blob;
 }
 
 export const migrationsFolder = path.resolve(process.cwd(), "drizzle");
@@ -61,7 +67,13 @@ export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle
       import("@electric-sql/pglite"),
       import("drizzle-orm/pglite"),
     ]);
-    const client = await PGlite.create(options.pgliteDir ? { dataDir: options.pgliteDir } : {});
+    const client = await PGlite.create(
+      options.pgliteDir
+        ? { dataDir: options.pgliteDir }
+        : options.pgliteLoadDataDir
+          ? { loadDataDir: options.pgliteLoadDataDir }
+          : {},
+    );
     return {
       db: drizzlePglite(client, { schema }) as unknown as Database,
       engine: "pglite",

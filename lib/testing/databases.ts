@@ -5,6 +5,7 @@ import { sql } from "drizzle-orm";
 import { openDatabase, type DatabaseHandle, type Engine, type OpenOptions } from "@/db/client";
 import { rowsOf } from "@/db/rows";
 import { prepareDatabase } from "@/lib/runtime/database";
+import { pgliteTemplate, postgresTemplate } from "./templates";
 
 export { rowsOf };
 
@@ -33,7 +34,11 @@ function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
-/** Creates an empty database of its own on `engine`, migrated, and a way to drop it. */
+/**
+ * Creates an empty database of its own on `engine`, migrated, and a way to
+ * drop it. Copied from the run's templates when the global setup made them
+ * (lib/testing/templates.ts); prepared as the app prepares its database either way.
+ */
 export async function createTestDatabase(
   engine: Engine,
   options: { migrate?: boolean } = {},
@@ -41,13 +46,17 @@ export async function createTestDatabase(
   let handle: DatabaseHandle;
   let url: string | undefined;
   let dropDatabase = async () => {};
+  const migrate = options.migrate !== false;
   if (engine === "pglite") {
-    handle = await openDatabase({});
+    handle = await openDatabase({ pgliteLoadDataDir: pgliteTemplate(migrate) });
   } else {
     const name = `liftoff_test_${process.pid}_${crypto.randomBytes(4).toString("hex")}`;
     const admin = postgres(adminUrl(), { max: 1, onnotice: () => {} });
     try {
-      await admin.unsafe(`create database "${name}"`);
+      const template = migrate ? postgresTemplate() : undefined;
+      await admin.unsafe(
+        template ? `create database "${name}" template "${template}"` : `create database "${name}"`,
+      );
     } finally {
       await admin.end();
     }
@@ -62,7 +71,7 @@ export async function createTestDatabase(
       }
     };
   }
-  if (options.migrate !== false) await prepareDatabase(handle);
+  if (migrate) await prepareDatabase(handle);
   return {
     ...handle,
     url,

@@ -1,8 +1,18 @@
 import postgres from "postgres";
 import { adminUrl, testEngines } from "./engines";
+import { makeTemplates } from "./templates";
 
-/** Fails the run at once, with what to do, when PostgreSQL is not there. */
-export default async function checkPostgres(): Promise<void> {
+/**
+ * Fails the run at once, with what to do, when PostgreSQL is not there; then
+ * makes the migrated databases the tests copy (see templates.ts) and returns
+ * their clean-up.
+ */
+export default async function setup(): Promise<() => Promise<void>> {
+  await checkPostgres();
+  return makeTemplates(testEngines(), adminUrl());
+}
+
+async function checkPostgres(): Promise<void> {
   if (!testEngines().includes("postgres")) return;
   const sql = postgres(adminUrl(), { max: 1, connect_timeout: 5, onnotice: () => {} });
   try {
