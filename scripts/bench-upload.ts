@@ -1,15 +1,16 @@
 // `npm run bench:upload`: the same file (1 GB by default, BENCH_BYTES to
 // change) to the same local s3rver, Liftoff's uploader against
 // @aws-sdk/lib-storage's Upload with the same part size and concurrency, then
-// both again with 10 % of part PUTs failing. Not part of the tests.
+// both again with 10 % of part PUTs failing. Each uploader runs in a process
+// of its own (bench-upload-child.ts), so its peak RSS is its own: s3rver, the
+// store and the fault proxy stay here. Not part of the tests.
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { S3Client } from "@aws-sdk/client-s3";
-import { Upload } from "@aws-sdk/lib-storage";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { migrateDatabase, openDatabase } from "@/db/client";
-import { cloudMigration } from "@/db/schema";
 import {
   handleStoreRequest,
   RestoreQueue,
@@ -18,13 +19,14 @@ import {
 } from "@/lib/store";
 import { defaultEnrolmentPolicy, issueKey } from "@/lib/store/keys";
 import { startLocalS3, localS3Credentials } from "@/lib/store/local-s3";
+import type { BenchJob } from "./bench-upload-child";
 import { ObjectStorage } from "@/lib/store/object-storage";
 import { restorableVersions } from "@/lib/store/restorable";
 import { loadStoreKeys } from "@/lib/store/sealing-key";
 import { pgliteTargets } from "@/lib/store/targets";
 import { serveFetchHandler } from "@/lib/store/serve";
 import { seededRandom, startFaultProxy, type Fault } from "@/lib/upload/testing/fault-proxy";
-import { StoreClient, sha256OfFile, uploadArchive } from "@/lib/upload";
+import { sha256OfFile } from "@/lib/upload";
 import { DEFAULT_MAX_TEXT_BYTES } from "@/lib/dump/limits";
 import { codeMigrations } from "@/lib/dump/migrations";
 import { appVersion } from "@/lib/config/version";
@@ -74,16 +76,21 @@ function store(publicEndpoint?: string): StoreContext {
   };
 }
 
-async function peakRss<T>(run: () => Promise<T>): Promise<{ seconds: number; peakMiB: number }> {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
-  const started = performance.now();
-  try {
-    await run();
-  } finally {
-    clearInterval(timer);
-  }
-  return { seconds: (performance.now() - started) / 1000, peakMiB: Math.round(peak / MiB) };
+type Timing = { seconds: number; peakMiB: number; beforeMiB: number };
+
+/** Runs one upload in a process of its own and reads its one-line answer. */
+async function inOwnProcess(job: BenchJob): Promise<Timing> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      path.join(import.meta.dirname, "bench-upload-child.ts"),
+      JSON.stringify(job),
+    ],
+    { maxBuffer: 16 * MiB },
+  );
+  return JSON.parse(stdout.trim().split("\n").at(-1)!) as Timing;
 }
 
 async function liftoff(ctx: StoreContext) {
@@ -101,63 +108,41 @@ async function liftoff(ctx: StoreContext) {
       }),
     })
   ).json()) as { external_id: string; token: string };
-  await handle.db.update(cloudMigration).set({ state: "cancelled" });
-  const [row] = await handle.db.insert(cloudMigration).values({ state: "upload" }).returning();
-  const result = await peakRss(() =>
-    uploadArchive({
-      db: handle.db,
-      migrationId: row!.id,
-      store: new StoreClient(api.url, created.external_id, created.token),
-      file,
-      sha256,
-      multipartThreshold: 1,
-      partSize,
-      concurrency,
-      retry: { attempts: 8, baseMs: 100, capMs: 2000 },
-    }),
-  );
+  const result = await inOwnProcess({
+    kind: "liftoff",
+    storeUrl: api.url,
+    externalId: created.external_id,
+    token: created.token,
+    file,
+    sha256,
+    partSize,
+    concurrency,
+  });
   await ctx.restores.stop(); // waits for a read-back verification under way, outside the timing
   await api.close();
   return result;
 }
 
-async function libStorage(endpoint: string, key: string) {
-  const client = new S3Client({
-    region: "us-east-1",
+function libStorage(endpoint: string, key: string): Promise<Timing> {
+  return inOwnProcess({
+    kind: "lib-storage",
     endpoint,
-    forcePathStyle: true,
-    credentials: localS3Credentials,
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    responseChecksumValidation: "WHEN_REQUIRED",
+    bucket: s3.bucket,
+    key,
+    file,
+    partSize,
+    concurrency,
   });
-  try {
-    return await peakRss(() =>
-      new Upload({
-        client,
-        params: {
-          Bucket: s3.bucket,
-          Key: key,
-          Body: fs.createReadStream(file),
-          ServerSideEncryption: "aws:kms",
-          SSEKMSKeyId: "bench",
-        },
-        partSize,
-        queueSize: concurrency,
-      }).done(),
-    );
-  } finally {
-    client.destroy();
-  }
 }
 
 const gb = (size / 1e9).toFixed(2);
-const line = (name: string, r: { seconds: number; peakMiB: number }) =>
+const line = (name: string, r: Timing) =>
   console.log(
-    `${name.padEnd(34)} ${r.seconds.toFixed(2)} s  ${(size / MiB / r.seconds).toFixed(0)} MiB/s  peak RSS ${r.peakMiB} MiB`,
+    `${name.padEnd(34)} ${r.seconds.toFixed(2)} s  ${(size / MiB / r.seconds).toFixed(0)} MiB/s  peak RSS ${r.peakMiB} MiB, ${r.peakMiB - r.beforeMiB} MiB more than before it`,
   );
 
 console.log(
-  `${gb} GB, parts of ${partSize / MiB} MiB, concurrency ${concurrency}, s3rver on 127.0.0.1`,
+  `${gb} GB, parts of ${partSize / MiB} MiB, concurrency ${concurrency}, s3rver on 127.0.0.1; each uploader in a process of its own`,
 );
 const ours = await liftoff(store());
 line("liftoff uploader", ours);
@@ -168,7 +153,6 @@ console.log(`ratio liftoff/lib-storage time: ${(ours.seconds / theirs.seconds).t
 const random = seededRandom(7);
 const kinds: Fault[] = ["error500", "slowdown503", "reset"];
 proxy.plan = () => (random() < 0.1 ? kinds[Math.floor(random() * kinds.length)]! : "pass");
-type Timing = { seconds: number; peakMiB: number };
 const oursFaulty: Timing | Error = await liftoff(store(proxy.url)).catch(
   (e: unknown) => e as Error,
 );
@@ -183,6 +167,10 @@ const theirsFaulty: Timing | Error = await libStorage(proxy.url, "lib-storage-fa
 if (theirsFaulty instanceof Error)
   console.log(`lib-storage, 10 % failures: FAILED ${theirsFaulty.name}: ${theirsFaulty.message}`);
 else line("lib-storage Upload, 10 % failures", theirsFaulty);
+if (!(oursFaulty instanceof Error))
+  console.log(
+    `liftoff with 10 % failures / liftoff clean: ${(oursFaulty.seconds / ours.seconds).toFixed(2)}×`,
+  );
 console.log(
   `faults injected: liftoff run ${faults}, lib-storage run ${proxy.requests.filter((r) => r.fault !== "pass").length}`,
 );
