@@ -36,7 +36,10 @@ describeEachEngine("schema", (database) => {
         sql`select schemaname, tablename from pg_tables where schemaname = 'store' order by tablename`,
       ),
     );
-    expect(rows).toEqual([{ schemaname: "store", tablename: "migrations" }]);
+    expect(rows).toEqual([
+      { schemaname: "store", tablename: "migration_keys" },
+      { schemaname: "store", tablename: "migrations" },
+    ]);
   });
 
   it("uses timestamptz for every timestamp", async () => {

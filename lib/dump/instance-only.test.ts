@@ -5,7 +5,11 @@ import { expect, it } from "vitest";
 import { settings } from "@/db/schema";
 import { deriveSecretKey, type SecretKey } from "@/lib/secrets/cipher";
 import { sessionSigningSecret } from "@/lib/settings";
-import { SESSION_SECRET_SETTING } from "@/lib/settings/instance-only";
+import {
+  CLOUD_KEY_SETTING,
+  instanceOnlySettings,
+  SESSION_SECRET_SETTING,
+} from "@/lib/settings/instance-only";
 import { createTestDatabase, describeEachEngine, resetDatabase } from "@/lib/testing/engines";
 import { loadDumpArchive } from "./load";
 import { archiveEntries } from "./read-archive";
@@ -50,6 +54,8 @@ describeEachEngine("instance-only settings stay behind", (database, engine) => {
       await source.db.insert(settings).values([
         { key: "site.name", value: "Acme" },
         { key: "smtp.password", value: "smtp-planted-pw", secret: true },
+        // The migration key an admin pasted: it stays behind too.
+        { key: CLOUD_KEY_SETTING, value: "lok_planted-migration-key", secret: true },
       ]);
 
       const file = path.join(dir, `${engine}-${label.replace(/\W+/g, "-")}.tar`);
@@ -59,7 +65,8 @@ describeEachEngine("instance-only settings stay behind", (database, engine) => {
       expect(text).not.toContain(planted);
       expect(text).not.toContain(stored!.value);
       expect(text).toContain("site.name");
-      expect(result.manifest.excludedSettings).toEqual([SESSION_SECRET_SETTING]);
+      expect(text).not.toContain("lok_planted-migration-key");
+      expect(result.manifest.excludedSettings).toEqual([...instanceOnlySettings]);
       // The one secret that travels is counted; the one that stays is not.
       expect(result.manifest.secrets.count).toBe(1);
       expect(result.manifest.tables.find((t) => t.name === "settings")?.rows).toBe(2);

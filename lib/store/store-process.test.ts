@@ -165,7 +165,8 @@ describe.runIf(testEngines().includes("postgres"))(
         const good = localKey();
         const mine = await StoreClient.createMigration(gate.url, body, good);
         const theirs = await StoreClient.createMigration(gate.url, body, good);
-        createdIds.push(mine.external_id, theirs.external_id);
+        const lying = await StoreClient.createMigration(gate.url, body, good);
+        createdIds.push(mine.external_id, theirs.external_id, lying.external_id);
         const before = await database.db.select().from(storeMigrations);
 
         expect(await call("POST", migrations, undefined, body)).toEqual([
@@ -244,17 +245,40 @@ describe.runIf(testEngines().includes("postgres"))(
             blob: "x".repeat(3 << 20),
           }),
         ).toEqual([413, "invalid:body"]);
+        // The right size, the wrong SHA-256: taken, then refused by its read-back.
+        const lyingClient = new StoreClient(gate.url, lying.external_id, lying.token);
+        const lyingUpload = await lyingClient.singleUploadUrl();
+        expect(
+          (
+            await fetch(lyingUpload.upload_url, {
+              method: "PUT",
+              headers: lyingUpload.upload_headers,
+              body: new Uint8Array(10),
+            })
+          ).status,
+        ).toBe(200);
+        await lyingClient.uploaded("f".repeat(64), 10);
+        const lied = await settle(lyingClient);
+        expect(lied.status).toBe("failed");
+        expect(lied.reason).toMatch(/Checksum mismatch.*Nothing was restored/);
 
-        // Nothing opened by the refusals, nothing restored: one migration
-        // waits for its upload, the other failed on the size it declared.
+        // Nothing opened by the refusals, nothing restored.
         const after = await database.db.select().from(storeMigrations);
         expect(after.length).toBe(before.length);
         expect(
           after
-            .filter((r) => [mine.external_id, theirs.external_id].includes(r.externalId))
-            .map((r) => r.state)
-            .sort(),
-        ).toEqual(["awaiting_upload", "failed"]); // the size mismatch ends its migration
+            .filter((r) =>
+              [mine.external_id, theirs.external_id, lying.external_id].includes(r.externalId),
+            )
+            .map((r) => [r.externalId, r.state, r.targetDatabase]),
+        ).toEqual(
+          expect.arrayContaining([
+            [theirs.external_id, "awaiting_upload", null],
+            // The size mismatch and the checksum end their migrations, with no target.
+            [mine.external_id, "failed", null],
+            [lying.external_id, "failed", null],
+          ]),
+        );
         await gate.stop();
       },
     );
