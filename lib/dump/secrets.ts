@@ -72,6 +72,20 @@ function text(value: FieldValue): string | null {
   return value === null ? null : value.toString();
 }
 
+/**
+ * A column as it may be compared across instances: secrets are sealed with
+ * each side's own key, so their values differ by design and are left out
+ * (a secret setting's value, a data source's password); everything else is
+ * the column itself. Used by delta digests (see delta/digest.ts).
+ */
+export function comparableColumn(table: string, column: string): string {
+  if (table === settingsTable && column === "value") {
+    return `case when "secret" then null else "value" end`;
+  }
+  if (table === dataSourcesTable && column === "details") return `("details" - 'password')`;
+  return `"${column.replace(/"/g, '""')}"`;
+}
+
 export function secretRewrite(
   table: string,
   columns: string[],
