@@ -8,7 +8,9 @@ export const DUMP_FORMAT_VERSION = 1;
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "must be a SHA-256 hex digest");
 const count = z.number().int().nonnegative();
-const txidSnapshot = z.string().regex(/^[0-9]+:[0-9]+:([0-9]+(,[0-9]+)*)?$/, "is not a txid snapshot");
+const txidSnapshot = z
+  .string()
+  .regex(/^[0-9]+:[0-9]+:([0-9]+(,[0-9]+)*)?$/, "is not a txid snapshot");
 /** A list of at most `max` (see MANIFEST_LIST_LIMITS), refused with a message that says so. */
 const list = <T extends z.ZodType>(item: T, max: number, what: string) =>
   z.array(item).max(max, `lists more than ${max} ${what}, the most a manifest may`);
