@@ -91,15 +91,15 @@ export async function withPgliteSnapshot<T>(
 ): Promise<T> {
   if (options.writesFrozen) {
     const run: BatchRunner = (batch) => readOnlyTransaction(pg, batch);
-    return fn({
-      query: (query) => run((tx) => textQuery(tx)(query)),
-      workers: [{ readTable: (spec) => readTable(run, spec) }],
-    });
+    const query: TextQuery = (text) => run((tx) => textQuery(tx)(text));
+    return fn({ query, workers: [{ query, readTable: (spec) => readTable(run, spec) }] });
   }
   return readOnlyTransaction(pg, (tx) =>
     fn({
       query: textQuery(tx),
-      workers: [{ readTable: (spec) => readTable((batch) => batch(tx), spec) }],
+      workers: [
+        { query: textQuery(tx), readTable: (spec) => readTable((batch) => batch(tx), spec) },
+      ],
     }),
   );
 }

@@ -61,6 +61,7 @@ async function* copyRows(sql: postgres.TransactionSql, source: string): AsyncIte
 
 function worker(sql: postgres.TransactionSql): SnapshotWorker {
   return {
+    query: textQuery(sql),
     async *readTable(spec: TableReadSpec): AsyncIterable<ReadBatch> {
       const table = qualified(spec.shape.name);
       const where = spec.rowFilter ? ` where ${spec.rowFilter}` : "";

@@ -20,6 +20,8 @@ export interface ReadBatch {
 
 export interface SnapshotWorker {
   readTable(spec: TableReadSpec): AsyncIterable<ReadBatch>;
+  /** A query on this worker's own connection (same snapshot): work shared across workers. */
+  query: TextQuery;
 }
 
 /** Several workers (connections) that all see one snapshot, and a query on it. */

@@ -291,7 +291,12 @@ export async function writeDumpArchive(
               compressionLevel: options.compressionLevel ?? 6,
             }),
             ...(delta.final && delta.digests
-              ? { digests: await tableDigests(snapshot.query, delta.digests) }
+              ? {
+                  digests: await tableDigests(
+                    snapshot.workers.map((w) => w.query),
+                    delta.digests,
+                  ),
+                }
               : {}),
           }
         : undefined;

@@ -21,6 +21,21 @@ export interface MigrationContext {
   /** How long to wait for the store to verify and restore after the upload. */
   restoreTimeoutMs?: number;
   upload?: { multipartThreshold?: number; concurrency?: number; partSize?: number };
+  /** Told of each delta the cloud applied (bench:migrate reports them; they are logged too). */
+  onDelta?: (delta: DeltaReport) => void;
+}
+
+/** One delta round, as the cloud applied it. */
+export interface DeltaReport {
+  round: number;
+  final: boolean;
+  /** Rows the delta carried (inserted or updated in the copy). */
+  rows: number;
+  /** Keys it listed: every key changed, deleted ones included. */
+  keys: number;
+  bytes: number;
+  /** From the start of its build to the cloud's answer. */
+  ms: number;
 }
 
 export function archivePathFor(context: MigrationContext, id: number): string {

@@ -24,7 +24,7 @@ import { storeClientFor } from "./cloud-copy";
 import { followStore, type CloudVerdict } from "./cloud-verdict";
 import { settleCutOver } from "./cut-over";
 import { migrationSource } from "./holds";
-import { archivePathFor, type MigrationContext } from "./context";
+import { archivePathFor, type DeltaReport, type MigrationContext } from "./context";
 import { ProgressWriter } from "./progress-writer";
 import { getMigration, updateMigration, type MigrationRow } from "./row";
 import { isTerminal, progressFor } from "./states";
@@ -348,6 +348,7 @@ async function sync(
   let round = row.deltaRound;
   const dir = path.dirname(archivePathFor(context, row.id));
   const sendDelta = async (final: boolean) => {
+    const began = Date.now();
     round += 1;
     const file = path.join(dir, `delta-${round}.tar`);
     const out = fs.createWriteStream(file);
@@ -363,6 +364,16 @@ async function sync(
     const applied = await uploadDelta({ store, file, round, signal });
     await fs.promises.rm(file, { force: true });
     since = written.manifest.snapshot!;
+    const report: DeltaReport = {
+      round,
+      final,
+      rows: written.manifest.tables.reduce((n, t) => n + t.rows, 0),
+      keys: (written.manifest.delta?.keys ?? []).reduce((n, t) => n + t.rows, 0),
+      bytes: written.bytes,
+      ms: Date.now() - began,
+    };
+    log.info({ migration: row.id, ...report }, "delta applied by the cloud");
+    context.onDelta?.(report);
     await step("sync", {
       copySnapshot: since,
       deltaRound: round,

@@ -90,7 +90,7 @@ export async function applyDelta(
     const target = ctx.targets.locate(m.externalId);
     const handle = await openDatabase(
       target.engine === "postgres"
-        ? { databaseUrl: target.url, maxConnections: 1 }
+        ? { databaseUrl: target.url, maxConnections: 2 }
         : { pgliteDir: target.dir },
     );
     let applied;

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import zlib from "node:zlib";
+import type postgres from "postgres";
 import type { DatabaseHandle } from "@/db/client";
 import type { SecretKey } from "@/lib/secrets/cipher";
 import type { SealingKeyPair } from "@/lib/secrets/sealed-box";
@@ -12,6 +13,7 @@ import type { DumpManifest, ManifestTable } from "../manifest";
 import { codeMigrations } from "../migrations";
 import { indexArchive, readIndexed } from "../read-archive";
 import { setSequenceSql } from "../restore-sql";
+import { stableOutputSettings } from "../source";
 import { qualified, quoteIdent, quoteLiteral } from "../tables";
 import { verifyDumpArchive } from "../verify";
 import { primaryKeyColumns, type KeyColumn } from "./capture";
@@ -76,6 +78,16 @@ export async function applyDeltaArchive(
     // Verified above: the size is the manifest's, checked against the limits.
     return zlib.gunzipSync(await readIndexed(fileHandle, entry), { maxOutputLength: bytes + 1 });
   };
+  // The tables a final delta leaves alone are digested beside its transaction,
+  // on a second connection (PostgreSQL): they are as they will be, and the
+  // read-only window waits for the slowest digest.
+  const touched = new Set(delta.keys.filter((list) => list.rows > 0).map((list) => list.name));
+  const expected = delta.final ? (delta.digests ?? []) : [];
+  const beside = handle.engine === "postgres" ? expected.filter((d) => !touched.has(d.table)) : [];
+  const besideDigests = beside.length
+    ? digestsOutside(handle, beside)
+    : Promise.resolve([] as TableDigest[]);
+  besideDigests.catch(() => {});
   try {
     return await withLoadTransaction(
       handle,
@@ -116,7 +128,13 @@ export async function applyDeltaArchive(
           );
         }
         await target.exec("set local session_replication_role = origin");
-        const digests = delta.final ? await checkDigests(target, delta.digests ?? []) : [];
+        const inside = expected.filter((d) => !beside.includes(d));
+        const digests = delta.final
+          ? checkDigests(expected, [
+              ...(await tableDigests(target.query, inside)),
+              ...(await besideDigests),
+            ])
+          : [];
         return {
           round: delta.round,
           final: delta.final,
@@ -167,9 +185,25 @@ async function insertRows(
   }
 }
 
-/** The copy's digests of what the source digested; a mismatch undoes the delta. */
-async function checkDigests(target: LoadTarget, expected: TableDigest[]): Promise<TableDigest[]> {
-  const actual = await tableDigests(target.query, expected);
+/** Digests on a connection of their own, as committed (see the caller). */
+async function digestsOutside(
+  handle: DatabaseHandle,
+  specs: TableDigest[],
+): Promise<TableDigest[]> {
+  return (handle.raw as postgres.Sql).begin(
+    "isolation level repeatable read read only",
+    async (tx) => {
+      await tx.unsafe(stableOutputSettings);
+      return tableDigests(
+        async (text) => (await tx.unsafe(text).values()) as (string | null)[][],
+        specs,
+      );
+    },
+  ) as Promise<TableDigest[]>;
+}
+
+/** The copy's digests against the source's; a mismatch undoes the delta. */
+function checkDigests(expected: TableDigest[], actual: TableDigest[]): TableDigest[] {
   const mismatch = digestMismatch(expected, actual);
   if (mismatch) {
     throw new ArchiveRefusal("digest_mismatch", `${mismatch} Nothing of the delta was applied.`);

@@ -24,28 +24,46 @@ export interface TableDigest extends DigestSpec {
 }
 
 /**
- * Per-table digests: the row count and the sum of a 64-bit hash of each
- * row's text, so that the order rows come in does not matter and no table is
- * held in memory. Both sides print values with the same settings (see
- * stableOutputSettings), so equal rows hash alike on either engine; secrets
- * are left out (comparableColumn). A digest proves the two tables hold the
+ * Per-table digests: the row count and the sum of a 64-bit hash of each row
+ * (`hash_record_extended`: each column's own hash function, the one hash
+ * partitioning relies on, so no value is printed as text — twice as fast as
+ * hashing the row's text, and the digest is the read-only window's largest
+ * cost), so that the order rows come in does not matter and no table is held
+ * in memory. Equal rows hash alike on either engine; secrets are left out
+ * (comparableColumn). A digest proves the two tables hold the
  * same rows up to a 64-bit hash collision in a sum, which a copy does not
  * produce by accident.
  */
-export async function tableDigests(query: TextQuery, specs: DigestSpec[]): Promise<TableDigest[]> {
-  const digests: TableDigest[] = [];
-  for (const spec of specs) {
-    if (spec.columns.length === 0) continue;
-    const values = spec.columns.map((c) => comparableColumn(spec.table, c)).join(", ");
-    const excluded = spec.exclude ? rowsOutside(spec.exclude.column, spec.exclude.keys) : null;
-    const conditions = [exportableRows(spec.table), excluded].filter(Boolean);
-    const where = conditions.length ? ` where ${conditions.join(" and ")}` : "";
-    const [row] = await query(
-      `select count(*)::text, coalesce(sum(hashtextextended(row(${values})::text, 0)::numeric), 0)::text from ${qualified(spec.table)}${where}`,
-    );
-    digests.push({ ...spec, digest: `${row![0]}:${row![1]}` });
-  }
-  return digests;
+export async function tableDigests(
+  queries: TextQuery | TextQuery[],
+  specs: DigestSpec[],
+): Promise<TableDigest[]> {
+  // Several connections on one snapshot share the tables out: a digest is a
+  // scan of the table, and the window waits for the last one.
+  const lanes = Array.isArray(queries) ? queries : [queries];
+  const queue = [...specs];
+  const found = new Map<string, TableDigest>();
+  await Promise.all(
+    lanes.map(async (query) => {
+      for (let spec = queue.shift(); spec; spec = queue.shift()) {
+        const digest = await digestOf(query, spec);
+        if (digest) found.set(spec.table, digest);
+      }
+    }),
+  );
+  return specs.flatMap((spec) => found.get(spec.table) ?? []);
+}
+
+async function digestOf(query: TextQuery, spec: DigestSpec): Promise<TableDigest | null> {
+  if (spec.columns.length === 0) return null;
+  const values = spec.columns.map((c) => comparableColumn(spec.table, c)).join(", ");
+  const excluded = spec.exclude ? rowsOutside(spec.exclude.column, spec.exclude.keys) : null;
+  const conditions = [exportableRows(spec.table), excluded].filter(Boolean);
+  const where = conditions.length ? ` where ${conditions.join(" and ")}` : "";
+  const [row] = await query(
+    `select count(*)::text, coalesce(sum(hash_record_extended(row(${values}), 0)::numeric), 0)::text from ${qualified(spec.table)}${where}`,
+  );
+  return { ...spec, digest: `${row![0]}:${row![1]}` };
 }
 
 /** The condition for rows whose `column` is not one of `keys`. */
