@@ -12,8 +12,8 @@ import type { ArchiveSeal } from "@/lib/secrets/sealed-box";
 import { deriveScryptKey, newScryptParams, type ScryptParams } from "@/lib/secrets/passphrase";
 import type { TextQuery } from "./catalog";
 import { exportableRows } from "./instance-only";
-import type { FieldValue } from "./copy-text";
-import type { DumpManifest } from "./manifest";
+import type { FieldValue } from "./format/copy-text";
+import type { DumpManifest } from "./format/manifest";
 
 /**
  * keep: secrets as stored, and any the instance keeps in plaintext sealed

@@ -1,6 +1,6 @@
 import type postgres from "postgres";
-import type { TextQuery } from "./catalog";
-import { countCopyRows, pushCopyRow, type FieldValue } from "./copy-text";
+import type { TextQuery } from "../catalog";
+import { countCopyRows, pushCopyRow, type FieldValue } from "../format/copy-text";
 import {
   keyExpressions,
   selectList,
@@ -10,7 +10,7 @@ import {
   type SnapshotWorker,
   type TableReadSpec,
 } from "./source";
-import { qualified } from "./tables";
+import { qualified } from "../tables";
 
 /**
  * Plain tables are read with `COPY table (columns) TO STDOUT`, as pg_dump

@@ -1,6 +1,6 @@
-import type { TableShape, TextQuery } from "./catalog";
-import type { SecretRewrite } from "./secrets";
-import { quoteIdent } from "./tables";
+import type { TableShape, TextQuery } from "../catalog";
+import type { SecretRewrite } from "../secrets";
+import { quoteIdent } from "../tables";
 
 /** What one worker reads of one table (PGlite: in key ranges, so in key order; PostgreSQL: in physical order). */
 export interface TableReadSpec {

@@ -6,10 +6,10 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { users } from "@/db/schema";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/engines";
-import { ArchiveRefusal } from "./errors";
-import { loadDumpArchive } from "./load";
-import { withLoadTransaction } from "./load-target";
-import { editManifest, entriesOf, manifestOf, tarOf, type Entry } from "./testing/archive-edit";
+import { ArchiveRefusal } from "../format/errors";
+import { loadDumpArchive } from "../load/load";
+import { withLoadTransaction } from "../load/target";
+import { editManifest, entriesOf, manifestOf, tarOf, type Entry } from "../testing/archive-edit";
 import {
   dataset,
   dumpToFile,
@@ -17,7 +17,7 @@ import {
   insertDataset,
   loadCases,
   tempDir,
-} from "./testing/fixtures";
+} from "../testing/fixtures";
 import { verifyDumpArchive } from "./verify";
 
 describe.each(loadCases())("archive refusals [$engine, jobs $jobs]", ({ engine, jobs }) => {

@@ -3,8 +3,8 @@ import { setImmediate } from "node:timers/promises";
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, testEngines, type TestDatabase } from "@/lib/testing/engines";
-import { PiecePool } from "./inflate";
-import { withLoadTransaction } from "./load-target";
+import { PiecePool } from "../format/inflate";
+import { withLoadTransaction } from "./target";
 
 const PIECE = 1 << 20;
 

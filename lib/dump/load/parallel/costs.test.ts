@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { KeyWork, LoadCosts } from "./load-parallel";
-import type { KeysAndIndexes } from "./load-keys";
-import type { ManifestTable } from "./manifest";
+import type { KeysAndIndexes } from "../keys";
+import type { ManifestTable } from "../../format/manifest";
 
 const table = (name: string, rows: number, bytes: number): ManifestTable => ({
   name,

@@ -1,9 +1,9 @@
 import crypto from "node:crypto";
-import { ArchiveRefusal } from "./errors";
-import { PiecePool } from "./inflate";
-import { defaultArchiveLimits, inflateLimit, type ArchiveLimits } from "./limits";
-import type { DumpManifest } from "./manifest";
-import { codeMigrations, planMigrations, type CodeMigration } from "./migrations";
+import { ArchiveRefusal } from "../format/errors";
+import { PiecePool } from "../format/inflate";
+import { defaultArchiveLimits, inflateLimit, type ArchiveLimits } from "../format/limits";
+import type { DumpManifest } from "../format/manifest";
+import { codeMigrations, planMigrations, type CodeMigration } from "../migrations";
 import {
   archiveEntries,
   checkDataFile,
@@ -17,7 +17,7 @@ import {
   TextBudget,
   tooMuchText,
   type DataFileFacts,
-} from "./read-archive";
+} from "../format/read-archive";
 
 export interface VerifiedArchive {
   manifest: DumpManifest;

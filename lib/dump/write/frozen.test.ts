@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import { expect, it } from "vitest";
 import { seedDatabase } from "@/lib/seed";
 import { describeEachEngine } from "@/lib/testing/engines";
-import { dumpToFile, tableChecksums, tempDir } from "./testing/fixtures";
+import { dumpToFile, tableChecksums, tempDir } from "../testing/fixtures";
 import { writeDumpArchive } from "./write";
 
 describeEachEngine("dump with writes frozen", (database, engine) => {

@@ -1,6 +1,6 @@
-import { execAll, shareOut } from "./load-steps";
-import type { LoadTarget } from "./load-target";
-import { quoteIdent } from "./tables";
+import { execAll, shareOut } from "./steps";
+import type { LoadTarget } from "./target";
+import { quoteIdent } from "../tables";
 
 export interface KeyStatement {
   /** The table's name in `public`, as the manifest names it. */

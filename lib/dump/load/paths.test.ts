@@ -4,10 +4,10 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, testEngines, type TestDatabase } from "@/lib/testing/engines";
 import { loadDumpArchive } from "./load";
-import { withoutKeysAndIndexes } from "./load-keys";
-import { withLoadTransaction, type LoadTarget } from "./load-target";
-import { manifestFromTail } from "./manifest-tail";
-import { dataset, dumpToFile, insertDataset, serverDigests, tempDir } from "./testing/fixtures";
+import { withoutKeysAndIndexes } from "./keys";
+import { withLoadTransaction, type LoadTarget } from "./target";
+import { manifestFromTail } from "../format/manifest-tail";
+import { dataset, dumpToFile, insertDataset, serverDigests, tempDir } from "../testing/fixtures";
 
 const keysAndIndexes = (target: LoadTarget) =>
   target.query(`

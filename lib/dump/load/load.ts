@@ -3,9 +3,9 @@ import type { DatabaseHandle } from "@/db/client";
 import type { SecretKey } from "@/lib/secrets/cipher";
 import type { SealingKeyPair } from "@/lib/secrets/sealed-box";
 import { archiveSecretsKey } from "./archive-secrets";
-import { SequentialCopies } from "./load-file";
-import { withoutKeysAndIndexes } from "./load-keys";
-import { loadInParallel } from "./load-parallel";
+import { SequentialCopies } from "./table-copy";
+import { withoutKeysAndIndexes } from "./keys";
+import { loadInParallel } from "./parallel/load-parallel";
 import {
   finishTarget,
   forEachDataFile,
@@ -18,15 +18,20 @@ import {
   type LoadPlan,
   type LoadProgress,
   type LoadReport,
-} from "./load-steps";
-import { withLoadTransaction } from "./load-target";
-import { DEFAULT_MAX_TEXT_BYTES } from "./limits";
-import { manifestFromTail } from "./manifest-tail";
-import { codeMigrations } from "./migrations";
-import type { ArchiveSource } from "./read-archive";
-import { ArchiveTally, readManifest, verifyDumpArchive, type VerifiedArchive } from "./verify";
+} from "./steps";
+import { withLoadTransaction } from "./target";
+import { DEFAULT_MAX_TEXT_BYTES } from "../format/limits";
+import { manifestFromTail } from "../format/manifest-tail";
+import { codeMigrations } from "../migrations";
+import type { ArchiveSource } from "../format/read-archive";
+import {
+  ArchiveTally,
+  readManifest,
+  verifyDumpArchive,
+  type VerifiedArchive,
+} from "../verify/verify";
 
-export type { LoadProgress, LoadReport } from "./load-steps";
+export type { LoadProgress, LoadReport } from "./steps";
 
 export interface LoadOptions {
   onProgress?: (progress: LoadProgress) => void;

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { AppError } from "@/lib/errors";
 import type { SecretKey } from "@/lib/secrets/cipher";
 import { MIN_PASSPHRASE_LENGTH } from "@/lib/secrets/passphrase";
-import { newPassphraseKey, type SecretOptions } from "./secrets";
+import { newPassphraseKey, type SecretOptions } from "../secrets";
 
 /** What an admin chose for an archive's secrets, as a form sends it. */
 export const secretChoiceSchema = z.object({

@@ -4,10 +4,10 @@ import {
   restoreKeysAndIndexes,
   type KeysAndIndexes,
   type KeyStatement,
-} from "./load-keys";
-import { TableCopy } from "./load-file";
-import { postgresTarget, type LoadTarget } from "./load-target";
-import type { ManifestDataFile, ManifestTable } from "./manifest";
+} from "../keys";
+import { TableCopy } from "../table-copy";
+import { postgresTarget, type LoadTarget } from "../target";
+import type { ManifestDataFile, ManifestTable } from "../../format/manifest";
 import {
   eachUntilFailure,
   finishTarget,
@@ -19,11 +19,11 @@ import {
   type IndexedArchive,
   type LoadPlan,
   type LoadReport,
-} from "./load-steps";
-import { readIndexed } from "./read-archive";
-import { stableOutputSettings } from "./source";
-import { qualified, quoteIdent } from "./tables";
-import { ArchiveTally } from "./verify";
+} from "../steps";
+import { readIndexed } from "../../format/read-archive";
+import { stableOutputSettings } from "../../write/source";
+import { qualified, quoteIdent } from "../../tables";
+import { ArchiveTally } from "../../verify/verify";
 
 async function inTransaction<T>(target: LoadTarget, fn: () => Promise<T>): Promise<T> {
   await target.exec(`begin; ${stableOutputSettings}`);

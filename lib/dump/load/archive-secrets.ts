@@ -3,11 +3,11 @@ import { dataSources, settings } from "@/db/schema";
 import { decryptSecret, sealSecret, SecretKeyError, type SecretKey } from "@/lib/secrets/cipher";
 import { deriveScryptKey } from "@/lib/secrets/passphrase";
 import { openArchiveSeal, type SealingKeyPair } from "@/lib/secrets/sealed-box";
-import { ArchiveRefusal } from "./errors";
-import type { LoadTarget } from "./load-target";
-import type { DumpManifest } from "./manifest";
-import { keyFingerprint } from "./secrets";
-import { qualified, quoteLiteral } from "./tables";
+import { ArchiveRefusal } from "../format/errors";
+import type { LoadTarget } from "./target";
+import type { DumpManifest } from "../format/manifest";
+import { keyFingerprint } from "../secrets";
+import { qualified, quoteLiteral } from "../tables";
 
 /** What may open an archive's secrets: a passphrase, or the store's sealing key pair. */
 export interface ArchiveOpeners {

@@ -5,7 +5,7 @@ import type postgres from "postgres";
 import type { DatabaseHandle } from "@/db/client";
 import packageJson from "@/package.json";
 import { ArchiveWriter } from "./archive-writer";
-import { countCopyRows } from "./copy-text";
+import { countCopyRows } from "../format/copy-text";
 import { CompressionPool } from "./compress";
 import { DumpShare } from "./dump-share";
 import {
@@ -15,23 +15,23 @@ import {
   tableEstimates,
   tableShapes,
   type TableShape,
-} from "./catalog";
+} from "../catalog";
 import {
   dataFilePath,
   DUMP_FORMAT,
   DUMP_FORMAT_VERSION,
   type DumpManifest,
   type ManifestTable,
-} from "./manifest";
-import { excludedSettings, exportableRows } from "./instance-only";
-import { describeBytes, MAX_CHUNK_BYTES, MAX_DATA_FILE_BYTES } from "./limits";
-import { identifyApplied, schemaSql } from "./migrations";
-import { restoreSql } from "./restore-sql";
-import { secretRewrite, secretSummary, type SecretOptions } from "./secrets";
+} from "../format/manifest";
+import { excludedSettings, exportableRows } from "../instance-only";
+import { describeBytes, MAX_CHUNK_BYTES, MAX_DATA_FILE_BYTES } from "../format/limits";
+import { identifyApplied, schemaSql } from "../migrations";
+import { restoreSql } from "../format/restore-sql";
+import { secretRewrite, secretSummary, type SecretOptions } from "../secrets";
 import type { Snapshot, SnapshotWorker } from "./source";
 import { withPgliteSnapshot } from "./source-pglite";
 import { withPostgresSnapshot } from "./source-postgres";
-import { dumpTables, excludedTables } from "./tables";
+import { dumpTables, excludedTables } from "../tables";
 
 export interface DumpProgress {
   table: string | null;

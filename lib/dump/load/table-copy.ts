@@ -1,9 +1,9 @@
-import { PiecePool } from "./inflate";
-import type { StoredRows } from "./load-steps";
-import type { LoadTarget } from "./load-target";
-import type { ManifestDataFile, ManifestTable } from "./manifest";
-import { checkCompressed, checkDataFile, dataFileText } from "./read-archive";
-import type { ArchiveTally } from "./verify";
+import { PiecePool } from "../format/inflate";
+import type { StoredRows } from "./steps";
+import type { LoadTarget } from "./target";
+import type { ManifestDataFile, ManifestTable } from "../format/manifest";
+import { checkCompressed, checkDataFile, dataFileText } from "../format/read-archive";
+import type { ArchiveTally } from "../verify/verify";
 
 /**
  * One data file's text, checked as it goes. The stored (compressed) bytes

@@ -13,7 +13,7 @@ import {
   serverDigests,
   tableChecksums,
   tempDir,
-} from "./testing/fixtures";
+} from "../testing/fixtures";
 
 // restore.sql targets PostgreSQL; the source may be either engine.
 describe.each(testEngines())("restore.sql with psql alone [source %s]", (engine) => {

@@ -1,26 +1,26 @@
 import fs from "node:fs";
 import { resealLoadedSecrets, type ResealKeys } from "./archive-secrets";
-import { existingContent, tableShapes } from "./catalog";
-import { ArchiveRefusal } from "./errors";
-import type { LoadTarget } from "./load-target";
-import type { DumpManifest, ManifestDataFile, ManifestTable } from "./manifest";
-import { migrationsTableDdl, recordMigrationSql, type CodeMigration } from "./migrations";
+import { existingContent, tableShapes } from "../catalog";
+import { ArchiveRefusal } from "../format/errors";
+import type { LoadTarget } from "./target";
+import type { DumpManifest, ManifestDataFile, ManifestTable } from "../format/manifest";
+import { migrationsTableDdl, recordMigrationSql, type CodeMigration } from "../migrations";
 import {
   archiveEntries,
   indexArchive,
   readIndexed,
   type ArchiveSource,
   type IndexedEntry,
-} from "./read-archive";
-import { setSequenceSql } from "./restore-sql";
-import { qualified, quoteLiteral } from "./tables";
+} from "../format/read-archive";
+import { setSequenceSql } from "../format/restore-sql";
+import { qualified, quoteLiteral } from "../tables";
 import {
   checkTally,
   missingFile,
   unlistedFile,
   type ArchiveTally,
   type VerifiedArchive,
-} from "./verify";
+} from "../verify/verify";
 
 /*
  * The steps of a load, shared by the one-transaction load (load.ts) and the

@@ -1,7 +1,7 @@
 import { promisify } from "node:util";
 import zlib from "node:zlib";
-import { inflateLimit } from "./limits";
-import { sha256OffThread } from "./read-archive";
+import { inflateLimit } from "../format/limits";
+import { sha256OffThread } from "../format/read-archive";
 
 const gzip = promisify(zlib.gzip);
 

@@ -1,6 +1,6 @@
 import type { PGlite, Transaction } from "@electric-sql/pglite";
-import type { TextQuery } from "./catalog";
-import { countCopyRows, pushCopyRow, type FieldValue } from "./copy-text";
+import type { TextQuery } from "../catalog";
+import { countCopyRows, pushCopyRow, type FieldValue } from "../format/copy-text";
 import {
   keyExpressions,
   selectList,
@@ -9,7 +9,7 @@ import {
   type Snapshot,
   type TableReadSpec,
 } from "./source";
-import { qualified, quoteIdent, quoteLiteral } from "./tables";
+import { qualified, quoteIdent, quoteLiteral } from "../tables";
 
 /**
  * PGlite is one connection: the transaction holds it for the whole dump, so

@@ -4,10 +4,10 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, testEngines, type TestDatabase } from "@/lib/testing/engines";
 import { loadDumpArchive } from "./load";
-import { prepareTarget } from "./load-steps";
-import { withLoadTransaction } from "./load-target";
-import { codeMigrations } from "./migrations";
-import { editManifest, entriesOf, manifestOf, tarOf } from "./testing/archive-edit";
+import { prepareTarget } from "./steps";
+import { withLoadTransaction } from "./target";
+import { codeMigrations } from "../migrations";
+import { editManifest, entriesOf, manifestOf, tarOf } from "../testing/archive-edit";
 import {
   dataset,
   dumpToFile,
@@ -15,7 +15,7 @@ import {
   serverDigests,
   loadCases,
   tempDir,
-} from "./testing/fixtures";
+} from "../testing/fixtures";
 
 /**
  * The app tables a migration creates, by its CREATE TABLE statements: those in

@@ -22,10 +22,10 @@ import {
   MAX_ENTRY_BYTES,
   MAX_MANIFEST_BYTES,
 } from "./limits";
-import { loadDumpArchive } from "./load";
-import { codeMigrations } from "./migrations";
-import { editManifest, entriesOf, tarOf, type Entry } from "./testing/archive-edit";
-import { writeBombArchive, type BombArchive } from "./testing/bomb";
+import { loadDumpArchive } from "../load/load";
+import { codeMigrations } from "../migrations";
+import { editManifest, entriesOf, tarOf, type Entry } from "../testing/archive-edit";
+import { writeBombArchive, type BombArchive } from "../testing/bomb";
 import {
   dataset,
   dumpToFile,
@@ -33,9 +33,9 @@ import {
   insertDataset,
   loadCases,
   tempDir,
-} from "./testing/fixtures";
-import { verifyDumpArchive } from "./verify";
-import { writeDumpArchive } from "./write";
+} from "../testing/fixtures";
+import { verifyDumpArchive } from "../verify/verify";
+import { writeDumpArchive } from "../write/write";
 
 const MiB = 1 << 20;
 const dir = tempDir();

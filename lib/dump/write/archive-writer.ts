@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import type { Writable } from "node:stream";
-import { TAR_END, tarHeader, tarPadding } from "./tar";
+import { TAR_END, tarHeader, tarPadding } from "../format/tar";
 
 /** Waits for `out` to accept more, failing if it closes or errors meanwhile (a client went away). */
 function writeWithBackpressure(out: Writable, chunk: Buffer): Promise<void> {
