@@ -3,8 +3,7 @@ import { finished } from "node:stream/promises";
 import type { PGlite, Transaction } from "@electric-sql/pglite";
 import type postgres from "postgres";
 import type { DatabaseHandle } from "@/db/client";
-import type { TextQuery } from "../catalog";
-import { stableOutputSettings } from "../write/source";
+import { stableOutputSettings, type TextQuery } from "../catalog";
 import { qualified, quoteIdent } from "../tables";
 
 /** One transaction on the database being loaded. */

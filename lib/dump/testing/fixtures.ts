@@ -9,9 +9,8 @@ import type postgres from "postgres";
 import type { DatabaseHandle, Engine } from "@/db/client";
 import { testEngines } from "@/lib/testing/engines";
 import * as s from "@/db/schema";
-import { existingContent } from "../catalog";
+import { existingContent, stableOutputSettings } from "../catalog";
 import { withLoadTransaction } from "../load/target";
-import { stableOutputSettings } from "../write/source";
 import { dumpTables, qualified } from "../tables";
 import { writeDumpArchive, type DumpResult, type WriteDumpOptions } from "../write/write";
 

@@ -1,10 +1,9 @@
 import type { PGlite, Transaction } from "@electric-sql/pglite";
-import type { TextQuery } from "../catalog";
+import { stableOutputSettings, type TextQuery } from "../catalog";
 import { countCopyRows, pushCopyRow, type FieldValue } from "../format/copy-text";
 import {
   keyExpressions,
   selectList,
-  stableOutputSettings,
   type ReadBatch,
   type Snapshot,
   type TableReadSpec,

@@ -1,5 +1,5 @@
 import type { TableShape, TextQuery } from "../catalog";
-import type { SecretRewrite } from "../secrets";
+import type { SecretRewrite } from "./secret-rewrite";
 import { quoteIdent } from "../tables";
 
 /** What one worker reads of one table (PGlite: in key ranges, so in key order; PostgreSQL: in physical order). */
@@ -27,16 +27,6 @@ export interface Snapshot {
   query: TextQuery;
   workers: SnapshotWorker[];
 }
-
-/**
- * Output settings that make every value print the same way on every server
- * and in every session: the bytes are checksummed and compared across engines.
- * Transaction-local, so the app's own sessions are untouched.
- */
-export const stableOutputSettings = `select
-  set_config('TimeZone', 'UTC', true), set_config('DateStyle', 'ISO, MDY', true),
-  set_config('IntervalStyle', 'postgres', true), set_config('extra_float_digits', '1', true),
-  set_config('bytea_output', 'hex', true), set_config('standard_conforming_strings', 'on', true)`;
 
 /** Primary key expressions for ordering: byte order for text, so both engines sort alike. */
 export function keyExpressions(shape: TableShape): string[] {

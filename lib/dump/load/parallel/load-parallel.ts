@@ -21,7 +21,7 @@ import {
   type LoadReport,
 } from "../steps";
 import { readIndexed } from "../../format/read-archive";
-import { stableOutputSettings } from "../../write/source";
+import { stableOutputSettings } from "../../catalog";
 import { qualified, quoteIdent } from "../../tables";
 import { ArchiveTally } from "../../verify/verify";
 
