@@ -1,5 +1,5 @@
-import { execAll, shareOut } from "./steps";
-import type { LoadTarget } from "./target";
+import { shareOut } from "./share-out";
+import { execAll, type LoadTarget } from "./target";
 import { quoteIdent } from "../tables";
 
 export interface KeyStatement {

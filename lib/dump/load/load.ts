@@ -6,19 +6,10 @@ import { archiveSecretsKey } from "./archive-secrets";
 import { SequentialCopies } from "./table-copy";
 import { withoutKeysAndIndexes } from "./keys";
 import { loadInParallel } from "./parallel/load-parallel";
-import {
-  finishTarget,
-  forEachDataFile,
-  forEachIndexedFile,
-  openIndexed,
-  progressOf,
-  prepareTarget,
-  StoredRows,
-  type LoadDataFile,
-  type LoadPlan,
-  type LoadProgress,
-  type LoadReport,
-} from "./steps";
+import { forEachDataFile, forEachIndexedFile, openIndexed } from "./data-files";
+import type { LoadDataFile, LoadPlan, LoadProgress, LoadReport } from "./plan";
+import { progressOf, StoredRows } from "./progress";
+import { finishTarget, prepareTarget } from "./target-steps";
 import { withLoadTransaction } from "./target";
 import { DEFAULT_MAX_TEXT_BYTES } from "../format/limits";
 import { manifestFromTail } from "../format/manifest-tail";
@@ -31,7 +22,7 @@ import {
   type VerifiedArchive,
 } from "../verify/verify";
 
-export type { LoadProgress, LoadReport } from "./steps";
+export type { LoadProgress, LoadReport } from "./plan";
 
 export interface LoadOptions {
   onProgress?: (progress: LoadProgress) => void;

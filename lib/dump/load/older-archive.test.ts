@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, testEngines, type TestDatabase } from "@/lib/testing/engines";
 import { loadDumpArchive } from "./load";
-import { prepareTarget } from "./steps";
+import { prepareTarget } from "./target-steps";
 import { withLoadTransaction } from "./target";
 import { codeMigrations } from "../migrations";
 import { editManifest, entriesOf, manifestOf, tarOf } from "../testing/archive-edit";

@@ -1,5 +1,5 @@
 import { PiecePool } from "../format/inflate";
-import type { StoredRows } from "./steps";
+import type { StoredRows } from "./progress";
 import type { LoadTarget } from "./target";
 import type { ManifestDataFile, ManifestTable } from "../format/manifest";
 import { checkCompressed, checkDataFile, dataFileText } from "../format/read-archive";

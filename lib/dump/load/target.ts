@@ -32,6 +32,12 @@ export interface LoadTarget {
   streamsCopy: boolean;
 }
 
+/** Runs `statements` as one script (see LoadTarget.exec); nothing when there are none. */
+export async function execAll(target: LoadTarget, statements: string[]): Promise<void> {
+  const script = statements.filter((s) => s.trim()).join(";\n");
+  if (script) await target.exec(script);
+}
+
 function pgliteTarget(tx: Transaction): LoadTarget {
   return {
     query: async (query) =>

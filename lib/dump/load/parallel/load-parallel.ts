@@ -8,18 +8,11 @@ import {
 import { TableCopy } from "../table-copy";
 import { postgresTarget, type LoadTarget } from "../target";
 import type { ManifestDataFile, ManifestTable } from "../../format/manifest";
-import {
-  eachUntilFailure,
-  finishTarget,
-  openIndexed,
-  progressOf,
-  prepareTarget,
-  StoredRows,
-  tallyOtherEntries,
-  type IndexedArchive,
-  type LoadPlan,
-  type LoadReport,
-} from "../steps";
+import { openIndexed, tallyOtherEntries, type IndexedArchive } from "../data-files";
+import type { LoadPlan, LoadReport } from "../plan";
+import { progressOf, StoredRows } from "../progress";
+import { eachUntilFailure } from "../share-out";
+import { finishTarget, prepareTarget } from "../target-steps";
 import { readIndexed } from "../../format/read-archive";
 import { stableOutputSettings } from "../../catalog";
 import { qualified, quoteIdent } from "../../tables";
