@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { KeyWork, LoadCosts } from "./load-parallel";
+import { LoadCosts } from "./costs";
+import { KeyWork } from "./key-work";
 import type { KeysAndIndexes } from "../keys";
 import type { ManifestTable } from "../../format/manifest";
 
