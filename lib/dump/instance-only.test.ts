@@ -11,8 +11,8 @@ import {
   SESSION_SECRET_SETTING,
 } from "@/lib/settings/instance-only";
 import { createTestDatabase, describeEachEngine, resetDatabase } from "@/lib/testing/engines";
-import { loadDumpArchive } from "./load/load";
 import { archiveEntries } from "./format/read-archive";
+import { loadDumpArchive } from "./load/load";
 import type { SecretOptions } from "./secrets";
 import { dumpToFile, tempDir } from "./testing/fixtures";
 import { verifyDumpArchive } from "./verify/verify";

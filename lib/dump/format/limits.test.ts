@@ -14,14 +14,6 @@ import {
   testEngines,
   type TestDatabase,
 } from "@/lib/testing/engines";
-import { ArchiveRefusal } from "./errors";
-import {
-  MANIFEST_LIST_LIMITS,
-  MAX_CHUNK_BYTES,
-  MAX_DATA_FILE_BYTES,
-  MAX_ENTRY_BYTES,
-  MAX_MANIFEST_BYTES,
-} from "./limits";
 import { loadDumpArchive } from "../load/load";
 import { codeMigrations } from "../migrations";
 import { editManifest, entriesOf, tarOf, type Entry } from "../testing/archive-edit";
@@ -36,6 +28,14 @@ import {
 } from "../testing/fixtures";
 import { verifyDumpArchive } from "../verify/verify";
 import { writeDumpArchive } from "../write/write";
+import { ArchiveRefusal } from "./errors";
+import {
+  MANIFEST_LIST_LIMITS,
+  MAX_CHUNK_BYTES,
+  MAX_DATA_FILE_BYTES,
+  MAX_ENTRY_BYTES,
+  MAX_MANIFEST_BYTES,
+} from "./limits";
 
 const MiB = 1 << 20;
 const dir = tempDir();

@@ -2,7 +2,7 @@
  * What an archive may hold, whatever its manifest says: the sender of an
  * archive chooses every figure in it, so none of them may decide how much
  * a reader reads, inflates or keeps in memory. Each limit sits above what
- * the dump's own writer makes (write.ts keeps to them), and each crossing
+ * the dump's own writer makes (write/write.ts keeps to them), and each crossing
  * is refused as soon as it shows, with a message that names the limit.
  */
 

@@ -1,5 +1,5 @@
-import type { DumpManifest } from "./manifest";
 import { qualified, quoteIdent, quoteLiteral } from "../tables";
+import type { DumpManifest } from "./manifest";
 
 /** The statement that moves a sequence past the archive's state and the table's rows. */
 export function setSequenceSql(sequence: DumpManifest["sequences"][number]): string {

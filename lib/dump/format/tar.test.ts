@@ -4,9 +4,9 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { indexTar, readTar, TAR_END, TarFormatError } from "./tar";
 import { tarOf as tarOfEntries, type Entry } from "../testing/archive-edit";
 import { tempDir } from "../testing/fixtures";
+import { indexTar, readTar, TAR_END, TarFormatError } from "./tar";
 
 const tarOf = (entries: Entry[]) => tarOfEntries(entries, new Date("2025-01-01T00:00:00Z"));
 

@@ -13,11 +13,11 @@ import {
   type TestDatabase,
 } from "@/lib/testing/engines";
 import { ArchiveRefusal } from "../format/errors";
-import { loadDumpArchive } from "./load";
 import { archiveEntries } from "../format/read-archive";
 import { newPassphraseKey } from "../secrets";
 import { dumpToFile, tempDir } from "../testing/fixtures";
 import { verifyDumpArchive } from "../verify/verify";
+import { loadDumpArchive } from "./load";
 
 /** Every byte the archive holds, data files decompressed: what its holder can read. */
 async function readableText(file: string): Promise<string> {

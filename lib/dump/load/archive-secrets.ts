@@ -4,10 +4,10 @@ import { decryptSecret, sealSecret, SecretKeyError, type SecretKey } from "@/lib
 import { deriveScryptKey } from "@/lib/secrets/passphrase";
 import { openArchiveSeal, type SealingKeyPair } from "@/lib/secrets/sealed-box";
 import { ArchiveRefusal } from "../format/errors";
-import type { LoadTarget } from "./target";
 import type { DumpManifest } from "../format/manifest";
 import { keyFingerprint } from "../secrets";
 import { qualified, quoteLiteral } from "../tables";
+import type { LoadTarget } from "./target";
 
 /** What may open an archive's secrets: a passphrase, or the store's sealing key pair. */
 export interface ArchiveOpeners {

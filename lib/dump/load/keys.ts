@@ -1,6 +1,6 @@
+import { quoteIdent } from "../tables";
 import { shareOut } from "./share-out";
 import { execAll, type LoadTarget } from "./target";
-import { quoteIdent } from "../tables";
 
 export interface KeyStatement {
   /** The table's name in `public`, as the manifest names it. */

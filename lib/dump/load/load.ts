@@ -2,25 +2,25 @@ import type postgres from "postgres";
 import type { DatabaseHandle } from "@/db/client";
 import type { SecretKey } from "@/lib/secrets/cipher";
 import type { SealingKeyPair } from "@/lib/secrets/sealed-box";
-import { archiveSecretsKey } from "./archive-secrets";
-import { SequentialCopies } from "./table-copy";
-import { withoutKeysAndIndexes } from "./keys";
-import { loadInParallel } from "./parallel/load-parallel";
-import { forEachDataFile, forEachIndexedFile, openIndexed } from "./data-files";
-import type { LoadDataFile, LoadPlan, LoadProgress, LoadReport } from "./plan";
-import { progressOf, StoredRows } from "./progress";
-import { finishTarget, prepareTarget } from "./target-steps";
-import { withLoadTransaction } from "./target";
 import { DEFAULT_MAX_TEXT_BYTES } from "../format/limits";
 import { manifestFromTail } from "../format/manifest-tail";
-import { codeMigrations } from "../migrations";
 import type { ArchiveSource } from "../format/read-archive";
+import { codeMigrations } from "../migrations";
 import {
   ArchiveTally,
   readManifest,
   verifyDumpArchive,
   type VerifiedArchive,
 } from "../verify/verify";
+import { archiveSecretsKey } from "./archive-secrets";
+import { forEachDataFile, forEachIndexedFile, openIndexed } from "./data-files";
+import { withoutKeysAndIndexes } from "./keys";
+import { loadInParallel } from "./parallel/load-parallel";
+import type { LoadDataFile, LoadPlan, LoadProgress, LoadReport } from "./plan";
+import { progressOf, StoredRows } from "./progress";
+import { SequentialCopies } from "./table-copy";
+import { withLoadTransaction } from "./target";
+import { finishTarget, prepareTarget } from "./target-steps";
 
 export type { LoadProgress, LoadReport } from "./plan";
 
@@ -47,7 +47,7 @@ export interface LoadOptions {
    * when it is null.
    */
   instanceKey?: SecretKey | null;
-  /** The most text all data files may inflate to (see limits.ts); the store sets its own. */
+  /** The most text all data files may inflate to (see format/limits.ts); the store sets its own. */
   maxTextBytes?: number;
 }
 

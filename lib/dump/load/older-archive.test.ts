@@ -3,9 +3,6 @@ import path from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, testEngines, type TestDatabase } from "@/lib/testing/engines";
-import { loadDumpArchive } from "./load";
-import { prepareTarget } from "./target-steps";
-import { withLoadTransaction } from "./target";
 import { codeMigrations } from "../migrations";
 import { editManifest, entriesOf, manifestOf, tarOf } from "../testing/archive-edit";
 import {
@@ -16,6 +13,9 @@ import {
   loadCases,
   tempDir,
 } from "../testing/fixtures";
+import { loadDumpArchive } from "./load";
+import { withLoadTransaction } from "./target";
+import { prepareTarget } from "./target-steps";
 
 /**
  * The app tables a migration creates, by its CREATE TABLE statements: those in

@@ -3,11 +3,11 @@ import path from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, testEngines, type TestDatabase } from "@/lib/testing/engines";
-import { loadDumpArchive } from "./load";
-import { withoutKeysAndIndexes } from "./keys";
-import { withLoadTransaction, type LoadTarget } from "./target";
 import { manifestFromTail } from "../format/manifest-tail";
 import { dataset, dumpToFile, insertDataset, serverDigests, tempDir } from "../testing/fixtures";
+import { withoutKeysAndIndexes } from "./keys";
+import { loadDumpArchive } from "./load";
+import { withLoadTransaction, type LoadTarget } from "./target";
 
 const keysAndIndexes = (target: LoadTarget) =>
   target.query(`

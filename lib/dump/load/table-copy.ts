@@ -1,9 +1,9 @@
 import { PiecePool } from "../format/inflate";
-import type { StoredRows } from "./progress";
-import type { LoadTarget } from "./target";
 import type { ManifestDataFile, ManifestTable } from "../format/manifest";
 import { checkCompressed, checkDataFile, dataFileText } from "../format/read-archive";
 import type { ArchiveTally } from "../verify/verify";
+import type { StoredRows } from "./progress";
+import type { LoadTarget } from "./target";
 
 /**
  * One data file's text, checked as it goes. The stored (compressed) bytes

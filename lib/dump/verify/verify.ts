@@ -3,7 +3,6 @@ import { ArchiveRefusal } from "../format/errors";
 import { PiecePool } from "../format/inflate";
 import { defaultArchiveLimits, inflateLimit, type ArchiveLimits } from "../format/limits";
 import type { DumpManifest } from "../format/manifest";
-import { codeMigrations, planMigrations, type CodeMigration } from "../migrations";
 import {
   archiveEntries,
   checkDataFile,
@@ -18,6 +17,7 @@ import {
   tooMuchText,
   type DataFileFacts,
 } from "../format/read-archive";
+import { codeMigrations, planMigrations, type CodeMigration } from "../migrations";
 
 export interface VerifiedArchive {
   manifest: DumpManifest;

@@ -1,6 +1,7 @@
 import type { PGlite, Transaction } from "@electric-sql/pglite";
 import { stableOutputSettings, type TextQuery } from "../catalog";
 import { countCopyRows, pushCopyRow, type FieldValue } from "../format/copy-text";
+import { qualified, quoteIdent, quoteLiteral } from "../tables";
 import {
   keyExpressions,
   selectList,
@@ -8,7 +9,6 @@ import {
   type Snapshot,
   type TableReadSpec,
 } from "./source";
-import { qualified, quoteIdent, quoteLiteral } from "../tables";
 
 /**
  * PGlite is one connection: the transaction holds it for the whole dump, so

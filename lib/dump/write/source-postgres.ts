@@ -1,6 +1,7 @@
 import type postgres from "postgres";
 import { stableOutputSettings, type TextQuery } from "../catalog";
 import { countCopyRows, pushCopyRow, type FieldValue } from "../format/copy-text";
+import { qualified } from "../tables";
 import {
   keyExpressions,
   selectList,
@@ -9,7 +10,6 @@ import {
   type SnapshotWorker,
   type TableReadSpec,
 } from "./source";
-import { qualified } from "../tables";
 
 /**
  * Plain tables are read with `COPY table (columns) TO STDOUT`, as pg_dump

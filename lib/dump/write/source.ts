@@ -1,12 +1,12 @@
 import type { TableShape, TextQuery } from "../catalog";
-import type { SecretRewrite } from "./secret-rewrite";
 import { quoteIdent } from "../tables";
+import type { SecretRewrite } from "./secret-rewrite";
 
 /** What one worker reads of one table (PGlite: in key ranges, so in key order; PostgreSQL: in physical order). */
 export interface TableReadSpec {
   shape: TableShape;
   rewrite: SecretRewrite | null;
-  /** SQL condition on the rows that may leave the instance; null for all (see instance-only.ts). */
+  /** SQL condition on the rows that may leave the instance; null for all (see ../instance-only.ts). */
   rowFilter: string | null;
   /** Rows per round trip; bounds the memory a batch takes. */
   batchRows: number;

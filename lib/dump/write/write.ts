@@ -4,10 +4,6 @@ import type { PGlite } from "@electric-sql/pglite";
 import type postgres from "postgres";
 import type { DatabaseHandle } from "@/db/client";
 import packageJson from "@/package.json";
-import { ArchiveWriter } from "./archive-writer";
-import { countCopyRows } from "../format/copy-text";
-import { CompressionPool } from "./compress";
-import { DumpShare } from "./dump-share";
 import {
   appliedMigrationRows,
   nextSequenceValue,
@@ -16,6 +12,8 @@ import {
   tableShapes,
   type TableShape,
 } from "../catalog";
+import { countCopyRows } from "../format/copy-text";
+import { describeBytes, MAX_CHUNK_BYTES, MAX_DATA_FILE_BYTES } from "../format/limits";
 import {
   dataFilePath,
   DUMP_FORMAT,
@@ -23,16 +21,18 @@ import {
   type DumpManifest,
   type ManifestTable,
 } from "../format/manifest";
-import { excludedSettings, exportableRows } from "../instance-only";
-import { describeBytes, MAX_CHUNK_BYTES, MAX_DATA_FILE_BYTES } from "../format/limits";
-import { identifyApplied, schemaSql } from "../migrations";
 import { restoreSql } from "../format/restore-sql";
+import { excludedSettings, exportableRows } from "../instance-only";
+import { identifyApplied, schemaSql } from "../migrations";
 import type { SecretOptions } from "../secrets";
+import { dumpTables, excludedTables } from "../tables";
+import { ArchiveWriter } from "./archive-writer";
+import { CompressionPool } from "./compress";
+import { DumpShare } from "./dump-share";
 import { secretRewrite, secretSummary } from "./secret-rewrite";
 import type { Snapshot, SnapshotWorker } from "./source";
 import { withPgliteSnapshot } from "./source-pglite";
 import { withPostgresSnapshot } from "./source-postgres";
-import { dumpTables, excludedTables } from "../tables";
 
 export interface DumpProgress {
   table: string | null;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import type { ManifestTable } from "../../format/manifest";
+import type { KeysAndIndexes } from "../keys";
 import { LoadCosts } from "./costs";
 import { KeyWork } from "./key-work";
-import type { KeysAndIndexes } from "../keys";
-import type { ManifestTable } from "../../format/manifest";
 
 const table = (name: string, rows: number, bytes: number): ManifestTable => ({
   name,

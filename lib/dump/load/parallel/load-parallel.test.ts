@@ -4,9 +4,9 @@ import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { users } from "@/db/schema";
 import { createTestDatabase, testEngines, type TestDatabase } from "@/lib/testing/engines";
-import { loadDumpArchive } from "../load";
 import { codeMigrations } from "../../migrations";
 import { dataset, dumpToFile, insertDataset, serverDigests, tempDir } from "../../testing/fixtures";
+import { loadDumpArchive } from "../load";
 
 describe.skipIf(!testEngines().includes("postgres"))("load on two connections", () => {
   let source: TestDatabase;
