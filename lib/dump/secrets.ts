@@ -1,4 +1,6 @@
 import crypto from "node:crypto";
+import { getTableConfig } from "drizzle-orm/pg-core";
+import { dataSources, settings } from "@/db/schema";
 import type { SecretKey } from "@/lib/secrets/cipher";
 import type { ArchiveSeal } from "@/lib/secrets/sealed-box";
 import { deriveScryptKey, newScryptParams, type ScryptParams } from "@/lib/secrets/passphrase";
@@ -44,4 +46,22 @@ export function keyFingerprint(key: SecretKey): string {
 /** The fingerprints an archive made with this key may carry: archives from before the scrypt key form carry the HKDF key's. */
 export function keyFingerprints(key: SecretKey): string[] {
   return [key.bytes, ...(key.legacyBytes ? [key.legacyBytes] : [])].map(fingerprintOf);
+}
+
+/** The tables that hold secrets: a secret setting's value, a data source's password. */
+export const settingsTable = getTableConfig(settings).name;
+export const dataSourcesTable = getTableConfig(dataSources).name;
+
+/**
+ * A column as it may be compared across instances: secrets are sealed with
+ * each side's own key, so their values differ by design and are left out
+ * (a secret setting's value, a data source's password); everything else is
+ * the column itself. Used by delta digests (see delta/digest.ts).
+ */
+export function comparableColumn(table: string, column: string): string {
+  if (table === settingsTable && column === "value") {
+    return `case when "secret" then null else "value" end`;
+  }
+  if (table === dataSourcesTable && column === "details") return `("details" - 'password')`;
+  return `"${column.replace(/"/g, '""')}"`;
 }

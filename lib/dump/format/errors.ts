@@ -14,7 +14,11 @@ export type RefusalCode =
   | "passphrase_required"
   | "wrong_passphrase"
   | "sealing_key_required"
-  | "wrong_sealing_key";
+  | "wrong_sealing_key"
+  /** A delta was expected (see delta/apply.ts). */
+  | "not_a_delta"
+  /** A final delta left the copy unlike the source's digests: nothing applied. */
+  | "digest_mismatch";
 
 /**
  * Why an archive was not loaded. Every refusal happens before the target is

@@ -8,6 +8,9 @@ export const DUMP_FORMAT_VERSION = 1;
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "must be a SHA-256 hex digest");
 const count = z.number().int().nonnegative();
+const txidSnapshot = z
+  .string()
+  .regex(/^[0-9]+:[0-9]+:([0-9]+(,[0-9]+)*)?$/, "is not a txid snapshot");
 /** A list of at most `max` (see MANIFEST_LIST_LIMITS), refused with a message that says so. */
 const list = <T extends z.ZodType>(item: T, max: number, what: string) =>
   z.array(item).max(max, `lists more than ${max} ${what}, the most a manifest may`);
@@ -104,7 +107,55 @@ export const manifestSchema = z.object({
     "sequences",
   ),
   restoreSql: z.object({ sha256 }),
+  /**
+   * The transactions the data was read under (`txid_current_snapshot()`): a
+   * delta carries what changed in transactions this snapshot did not see.
+   * Absent in archives written before deltas.
+   */
+  snapshot: txidSnapshot.optional(),
+  /** Present in a delta archive only (see lib/dump/delta). */
+  delta: z
+    .object({
+      /** 1 for the first delta after the base, and so on. */
+      round: z.number().int().positive(),
+      /** The snapshot of the copy this delta follows: the base's, or the previous delta's. */
+      since: txidSnapshot,
+      /** Taken with writes frozen: the copy is complete once it is applied. */
+      final: z.boolean(),
+      /**
+       * Per table, every key changed since `since`: the store deletes them,
+       * then inserts `tables`' rows (the keys' rows that still exist). Each
+       * is listed like a table, its columns the primary key, its order 500
+       * more than the table's.
+       */
+      keys: list(table, most.tables, "key lists"),
+      /** Final deltas: the frozen source's digest of each table (see delta/digest.ts). */
+      digests: list(
+        z.strictObject({
+          table: z.string().regex(/^[a-z0-9_]+$/),
+          columns: list(z.string().regex(/^[a-z0-9_]+$/), most.columns, "columns"),
+          exclude: z
+            .strictObject({
+              column: z.string().regex(/^[a-z0-9_]+$/),
+              keys: list(z.string().max(200), most.excludedSettings, "keys"),
+            })
+            .optional(),
+          digest: z.string().regex(/^[0-9]+:-?[0-9]+$/),
+        }),
+        most.tables,
+        "digests",
+      ).optional(),
+    })
+    .optional(),
 });
+
+/** Where a table's list of changed keys is numbered in a delta archive. */
+export const KEY_LIST_ORDER_OFFSET = 500;
+
+/** Every data stream the manifest lists: the tables, and a delta's key lists. */
+export function listedStreams(manifest: DumpManifest): ManifestTable[] {
+  return [...manifest.tables, ...(manifest.delta?.keys ?? [])];
+}
 
 export type DumpManifest = z.infer<typeof manifestSchema>;
 export type ManifestTable = DumpManifest["tables"][number];

@@ -95,6 +95,25 @@ export interface ResealKeys {
   to: SecretKey | null;
 }
 
+/**
+ * A delta's rows only: the rows already in the copy were resealed when they
+ * came, and sealing them again would lock them with a key twice.
+ */
+export interface ResealOnly {
+  /** Keys of the settings rows the delta brought. */
+  settings: string[];
+  /** Ids (as text) of the data sources the delta brought. */
+  dataSources: string[];
+}
+
+const inList = (values: string[]) => (values.length ? values.map(quoteLiteral).join(", ") : "null");
+
+/** The tables whose rows carry secrets, as named in an archive. */
+export const secretTables = {
+  settings: getTableConfig(settings).name,
+  dataSources: getTableConfig(dataSources).name,
+};
+
 const settingsTable = qualified(getTableConfig(settings).name);
 const dataSourcesTable = qualified(getTableConfig(dataSources).name);
 
@@ -105,12 +124,16 @@ const dataSourcesTable = qualified(getTableConfig(dataSources).name);
  * archive's schema, before newer migrations, so it names the columns the
  * archive has.
  */
-export async function resealLoadedSecrets(target: LoadTarget, keys: ResealKeys): Promise<number> {
+export async function resealLoadedSecrets(
+  target: LoadTarget,
+  keys: ResealKeys,
+  only?: ResealOnly,
+): Promise<number> {
   const reseal = (stored: string) =>
     quoteLiteral(sealSecret(decryptSecret(stored, keys.from), keys.to));
   const statements: string[] = [];
   for (const [key, value] of await target.query(
-    `select key, value from ${settingsTable} where secret`,
+    `select key, value from ${settingsTable} where secret${only ? ` and key in (${inList(only.settings)})` : ""}`,
   )) {
     statements.push(
       `update ${settingsTable} set value = ${reseal(value!)} where key = ${quoteLiteral(key!)}`,
@@ -118,7 +141,7 @@ export async function resealLoadedSecrets(target: LoadTarget, keys: ResealKeys):
   }
   for (const [id, password] of await target.query(
     `select id::text, details ->> 'password' from ${dataSourcesTable}
-     where jsonb_typeof(details -> 'password') = 'string'`,
+     where jsonb_typeof(details -> 'password') = 'string'${only ? ` and id::text in (${inList(only.dataSources)})` : ""}`,
   )) {
     statements.push(
       `update ${dataSourcesTable} set details = jsonb_set(details, '{password}', to_jsonb(${reseal(password!)}::text)) where id = ${Number(id)}`,

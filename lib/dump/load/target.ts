@@ -72,7 +72,10 @@ function pgliteTarget(tx: Transaction): LoadTarget {
  * server's row count to itself; patches/postgres+3.4.9.patch settles it, and
  * puts the count on the stream as `count`.
  */
-export function postgresTarget(tx: postgres.TransactionSql | postgres.ReservedSql): LoadTarget {
+export function postgresTarget(
+  tx: postgres.TransactionSql | postgres.ReservedSql,
+  { freeze = true } = {},
+): LoadTarget {
   return {
     query: async (q) => (await tx.unsafe(q).values()) as (string | null)[][],
     // The simple query protocol: one message, any number of statements.
@@ -83,7 +86,7 @@ export function postgresTarget(tx: postgres.TransactionSql | postgres.ReservedSq
     copyIn: async (table, columns, data, sent) => {
       const writable = await tx
         .unsafe(
-          `copy ${qualified(table)} (${columns.map(quoteIdent).join(", ")}) from stdin with (freeze)`,
+          `copy ${qualified(table)} (${columns.map(quoteIdent).join(", ")}) from stdin${freeze ? " with (freeze)" : ""}`,
         )
         .writable();
       await writePieces(data, writable, sent);
@@ -139,9 +142,14 @@ async function writePieces(
   await done;
 }
 
+/**
+ * `freeze: false` for a load into tables that hold rows from before the
+ * transaction (a delta): COPY FREEZE needs tables emptied in it.
+ */
 export async function withLoadTransaction<T>(
   handle: DatabaseHandle,
   fn: (target: LoadTarget) => Promise<T>,
+  { freeze = true } = {},
 ): Promise<T> {
   if (handle.engine === "pglite") {
     return (handle.raw as PGlite).transaction(async (tx) => {
@@ -151,6 +159,6 @@ export async function withLoadTransaction<T>(
   }
   return (handle.raw as postgres.Sql).begin(async (tx) => {
     await tx.unsafe(stableOutputSettings);
-    return fn(postgresTarget(tx));
+    return fn(postgresTarget(tx, { freeze }));
   }) as Promise<T>;
 }

@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import { ArchiveRefusal } from "../format/errors";
 import { PiecePool } from "../format/inflate";
 import { defaultArchiveLimits, inflateLimit, type ArchiveLimits } from "../format/limits";
-import type { DumpManifest } from "../format/manifest";
+import { KEY_LIST_ORDER_OFFSET, listedStreams, type DumpManifest } from "../format/manifest";
 import {
   archiveEntries,
   checkDataFile,
@@ -85,7 +85,7 @@ export const unlistedFile = (path: string) =>
  */
 function checkClaimedSizes(manifest: DumpManifest, limits: ArchiveLimits): void {
   let total = 0;
-  for (const table of manifest.tables) {
+  for (const table of listedStreams(manifest)) {
     for (const file of table.files) {
       const limit = inflateLimit(file.compressedBytes);
       if (file.bytes > limit.bytes) throw inflatesTooFar(file.path, file.compressedBytes, limit.by);
@@ -130,12 +130,14 @@ export function checkTally(manifest: DumpManifest, tally: ArchiveTally): void {
   const { files, streams } = tally;
   const names = new Set<string>();
   const listed = new Set<string>();
-  for (const table of manifest.tables) {
-    if (names.has(table.name)) {
+  for (const table of listedStreams(manifest)) {
+    const key = `${String(table.order).padStart(3, "0")}-${table.name}`;
+    // A delta lists each table twice: its rows, and its changed keys (another order).
+    if (names.has(key) || (table.order < KEY_LIST_ORDER_OFFSET && names.has(table.name))) {
       throw new ArchiveRefusal("malformed", `The manifest lists table ${table.name} twice.`);
     }
-    names.add(table.name);
-    const key = `${String(table.order).padStart(3, "0")}-${table.name}`;
+    names.add(key);
+    if (table.order < KEY_LIST_ORDER_OFFSET) names.add(table.name);
     let rows = 0;
     let bytes = 0;
     for (const file of table.files) {

@@ -1,5 +1,3 @@
-import { getTableConfig } from "drizzle-orm/pg-core";
-import { dataSources, settings } from "@/db/schema";
 import {
   decryptSecret,
   encryptSecret,
@@ -11,7 +9,7 @@ import type { TextQuery } from "../catalog";
 import type { FieldValue } from "../format/copy-text";
 import type { DumpManifest } from "../format/manifest";
 import { exportableRows } from "../instance-only";
-import { keyFingerprint, type SecretOptions } from "../secrets";
+import { dataSourcesTable, keyFingerprint, settingsTable, type SecretOptions } from "../secrets";
 
 /** How one table's secret column is read and rewritten; null when nothing changes. */
 export interface SecretRewrite {
@@ -19,9 +17,6 @@ export interface SecretRewrite {
   extraSelect: string[];
   apply(row: FieldValue[], extras: FieldValue[]): void;
 }
-
-const settingsTable = getTableConfig(settings).name;
-const dataSourcesTable = getTableConfig(dataSources).name;
 
 function text(value: FieldValue): string | null {
   return value === null ? null : value.toString();

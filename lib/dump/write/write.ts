@@ -12,6 +12,9 @@ import {
   tableShapes,
   type TableShape,
 } from "../catalog";
+import { changedRowsFilter, primaryKeyColumns, snapshotTextSql } from "../delta/capture";
+import { tableDigests, type DigestSpec } from "../delta/digest";
+import { writeKeyLists } from "../delta/key-lists";
 import { countCopyRows } from "../format/copy-text";
 import { describeBytes, MAX_CHUNK_BYTES, MAX_DATA_FILE_BYTES } from "../format/limits";
 import {
@@ -33,6 +36,17 @@ import { secretRewrite, secretSummary } from "./secret-rewrite";
 import type { Snapshot, SnapshotWorker } from "./source";
 import { withPgliteSnapshot } from "./source-pglite";
 import { withPostgresSnapshot } from "./source-postgres";
+
+/** What a delta archive covers. */
+export interface DeltaRequest {
+  round: number;
+  /** The snapshot of the copy before (its manifest's `snapshot`). */
+  since: string;
+  /** Writes are frozen: this delta completes the copy, and carries digests. */
+  final: boolean;
+  /** The tables (and columns, rows) the final delta's digests cover. */
+  digests?: DigestSpec[];
+}
 
 export interface DumpProgress {
   table: string | null;
@@ -67,6 +81,8 @@ export interface WriteDumpOptions {
    * the one connection for its whole length, and the app keeps serving.
    */
   writesFrozen?: boolean;
+  /** Write a delta instead of a full dump: only what changed since a copy (see lib/dump/delta). */
+  delta?: DeltaRequest;
 }
 
 export interface DumpResult {
@@ -124,6 +140,15 @@ export async function writeDumpArchive(
     return await withSnapshot(handle, parallel, options.writesFrozen ?? false, async (snapshot) => {
       const tables = dumpTables();
       const names = tables.filter((t) => !t.excluded).map((t) => t.name);
+      const [[snapshotText]] = (await snapshot.query(snapshotTextSql)) as [[string]];
+      const delta = options.delta;
+      const keyColumns = delta ? await primaryKeyColumns(snapshot.query, names) : null;
+      const rowFilterOf = (table: string) => {
+        const exportable = exportableRows(table);
+        if (!delta) return exportable;
+        const changed = changedRowsFilter(table, keyColumns!.get(table)!, delta.since);
+        return exportable ? `(${exportable}) and ${changed}` : changed;
+      };
       const applied = identifyApplied(await appliedMigrationRows(snapshot.query));
       const shapes = await tableShapes(snapshot.query, names);
       const estimates = await tableEstimates(snapshot.query, names);
@@ -197,7 +222,7 @@ export async function writeDumpArchive(
           shape,
           batchRows,
           rewrite: secretRewrite(shape.name, result.columns, secrets),
-          rowFilter: exportableRows(shape.name),
+          rowFilter: rowFilterOf(shape.name),
         };
         for await (const batch of worker.readTable(spec)) {
           checkAbort();
@@ -254,6 +279,23 @@ export async function writeDumpArchive(
         }),
       );
       done.sort((a, b) => a.order - b.order);
+      const deltaFacts = delta
+        ? {
+            round: delta.round,
+            since: delta.since,
+            final: delta.final,
+            keys: await writeKeyLists(snapshot.query, archive, {
+              tables: done,
+              keyColumns: keyColumns!,
+              since: delta.since,
+              chunkBytes,
+              compressionLevel: options.compressionLevel ?? 6,
+            }),
+            ...(delta.final && delta.digests
+              ? { digests: await tableDigests(snapshot.query, delta.digests) }
+              : {}),
+          }
+        : undefined;
 
       const partial = {
         tables: done,
@@ -269,7 +311,11 @@ export async function writeDumpArchive(
           sha256: sha256(schema),
         },
       };
-      const restore = restoreSql(partial);
+      // A delta merges into a copy: psql alone cannot apply it, so its
+      // restore.sql only says so.
+      const restore = delta
+        ? "-- A Liftoff delta archive: the store applies it to the copy it follows.\n"
+        : restoreSql(partial);
       await archive.entry("restore.sql", Buffer.from(restore));
       const manifest: DumpManifest = {
         format: DUMP_FORMAT,
@@ -281,6 +327,8 @@ export async function writeDumpArchive(
         secrets: secretInfo,
         ...partial,
         restoreSql: { sha256: sha256(restore) },
+        snapshot: snapshotText,
+        ...(deltaFacts ? { delta: deltaFacts } : {}),
       };
       await archive.entry("manifest.json", Buffer.from(JSON.stringify(manifest, null, 2) + "\n"));
       return { manifest, ...(await archive.finish()) };
