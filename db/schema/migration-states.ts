@@ -8,6 +8,8 @@ export const migrationStates = [
   "setup",
   "dump",
   "upload",
+  // Writable deltas, then read-only for the last one: the switch to the cloud.
+  "sync",
   "done",
   "error",
   "cancelled",

@@ -58,6 +58,14 @@ export const cloudMigration = pgTable(
     cloudPhase: text("cloud_phase"),
     cloudQueuePosition: integer("cloud_queue_position"),
     cancelledById: integer("cancelled_by_id").references(() => users.id, { onDelete: "set null" }),
+    /**
+     * The snapshot (`txid_current_snapshot()`) of the last copy the cloud
+     * holds: the base's, then each delta's. The next delta carries what
+     * changed in transactions it did not see.
+     */
+    copySnapshot: text("copy_snapshot"),
+    /** Deltas the cloud has applied. */
+    deltaRound: integer("delta_round").notNull().default(0),
     readOnlyFrom: timestamp("read_only_from", { withTimezone: true }),
     readOnlyUntil: timestamp("read_only_until", { withTimezone: true }),
     finishedAt: timestamp("finished_at", { withTimezone: true }),
@@ -69,7 +77,7 @@ export const cloudMigration = pgTable(
   (t) => [
     check(
       "cloud_migration_state_check",
-      sql`${t.state} in ('init', 'setup', 'dump', 'upload', 'done', 'error', 'cancelled')`,
+      sql`${t.state} in ('init', 'setup', 'dump', 'upload', 'sync', 'done', 'error', 'cancelled')`,
     ),
     check("cloud_migration_progress_check", sql`${t.progress} between 0 and 100`),
     check("cloud_migration_after_done_check", sql`${t.afterDone} in ('read_only', 'writable')`),

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import {
   bigint,
+  boolean,
   check,
   index,
   integer,
@@ -50,6 +51,9 @@ export const storeMigrationStates = [
   "restored",
   "failed",
   "aborted",
+  // A base copy restored while the instance kept working: deltas follow, and
+  // the final one makes it `restored`.
+  "base_restored",
 ] as const;
 export type StoreMigrationState = (typeof storeMigrationStates)[number];
 
@@ -75,6 +79,10 @@ export const storeMigrations = storeSchema.table(
     declaredSha256: text("declared_sha256"),
     declaredSize: bigint("declared_size", { mode: "number" }),
     tableCounts: jsonb("table_counts").$type<Record<string, number>>(),
+    // The archive is a base: deltas follow it (see lib/store/delta.ts).
+    awaitsDelta: boolean("awaits_delta").notNull().default(false),
+    // The last delta applied to the copy (0: none yet).
+    deltaRound: integer("delta_round").notNull().default(0),
     targetDatabase: text("target_database"),
     failureReason: text("failure_reason"),
     createdAt: createdAt(),
@@ -83,7 +91,7 @@ export const storeMigrations = storeSchema.table(
   (t) => [
     check(
       "store_migrations_state_check",
-      sql`${t.state} in ('awaiting_upload', 'received', 'verifying', 'restoring', 'restored', 'failed', 'aborted')`,
+      sql`${t.state} in ('awaiting_upload', 'received', 'verifying', 'restoring', 'restored', 'failed', 'aborted', 'base_restored')`,
     ),
     index("store_migrations_instance_idx").on(t.instanceId),
     index("store_migrations_key_idx").on(t.keyId),

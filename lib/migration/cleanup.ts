@@ -3,6 +3,7 @@ import path from "node:path";
 import { log } from "@/lib/log";
 import { disableReadOnly, readOnlyStatus } from "@/lib/read-only";
 import { isSchedulerPaused, resumeScheduler } from "@/lib/scheduler";
+import { removeCapture } from "./capture";
 import { storeClientFor } from "./cloud-copy";
 import type { MigrationContext } from "./context";
 import { holdOf } from "./holds";
@@ -12,8 +13,9 @@ export { migrationSource } from "./holds";
 
 /**
  * What every ending owes, whatever it was (done, error, cancel, crash): lift
- * read-only mode if this migration holds it, resume the scheduler, delete the
- * archive, and abort an unfinished upload on the store. Each step is
+ * read-only mode if this migration holds it, remove change capture, resume
+ * the scheduler, delete the archive, and abort an unfinished upload on the
+ * store (which drops a partial copy). Each step is
  * idempotent and runs even when an earlier one fails.
  */
 export async function cleanUpMigration(
@@ -35,6 +37,13 @@ export async function cleanUpMigration(
           await disableReadOnly(context.handle);
           await stampReadOnlyEnd(db, row.id);
         }
+      },
+    ],
+    [
+      // Present only while a migration copies: an ending of any kind takes it away.
+      "remove change capture",
+      async () => {
+        await removeCapture(db);
       },
     ],
     [

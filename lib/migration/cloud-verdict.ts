@@ -10,6 +10,8 @@ export type CloudVerdict =
   | { next: "upload" }
   | { next: "wait"; phase: CloudPhase; queuePosition: number | null }
   | { next: "done"; tables: Record<string, number> }
+  /** The base copy is restored: the deltas follow (the `sync` phase). */
+  | { next: "sync"; deltaRound: number }
   | { next: "failed"; reason: string };
 
 /** What the page says while the cloud works: its phase, "queued" while in line. */
@@ -28,6 +30,8 @@ export function followStore(status: StoreStatus): CloudVerdict {
       return { next: "wait", phase: status.status, queuePosition: null };
     case "restored":
       return { next: "done", tables: status.tables ?? {} };
+    case "base_restored":
+      return { next: "sync", deltaRound: status.delta_round ?? 0 };
     case "failed":
       return { next: "failed", reason: status.reason ?? "no reason given" };
     case "aborted":

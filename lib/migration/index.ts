@@ -7,7 +7,7 @@ export {
 } from "./cloud-key";
 export { cancelMigration, schemaMigrationId, startMigration } from "./control";
 export {
-  estimateReadOnlySeconds,
+  estimateCopySeconds,
   preflightPasses,
   runPreflight,
   type CheckStatus,

@@ -64,7 +64,7 @@ describeEachEngine("Migrate to Cloud", (database, engine) => {
     expect(row.state, row.error ?? "").toBe("done");
     expect(row.progress).toBe(100);
     expect(seen.map((s) => s.state)).toEqual(
-      expect.arrayContaining(["setup", "dump", "upload", "done"]),
+      expect.arrayContaining(["setup", "dump", "upload", "sync", "done"]),
     );
     // The event log a late client replays holds every phase, in order.
     const events = await eventsSince(database().db, id, 0);
@@ -73,6 +73,7 @@ describeEachEngine("Migrate to Cloud", (database, engine) => {
       "setup",
       "dump",
       "upload",
+      "sync",
       "done",
     ]);
     const progress = seen.map((s) => s.progress);

@@ -219,8 +219,8 @@ function secretsCheck(context: MigrationContext) {
 /** Measured here: dump and upload together move about this much table data a second. */
 const assumedBytesPerSecond = 15 * 1024 * 1024;
 
-/** A rough length of the read-only window, for the confirm dialog. */
-export async function estimateReadOnlySeconds(context: MigrationContext): Promise<number> {
+/** A rough length of the copy (base and upload, while everyone keeps working), for the page. */
+export async function estimateCopySeconds(context: MigrationContext): Promise<number> {
   const [row] = rowsOf<{ bytes: string }>(
     await context.handle.db.execute(sql`
       select coalesce(sum(pg_total_relation_size(c.oid)), 0)::text as bytes

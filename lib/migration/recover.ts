@@ -5,6 +5,7 @@ import { rowsOf } from "@/db/rows";
 import { log } from "@/lib/log";
 import { disableReadOnly, readOnlyStatus } from "@/lib/read-only";
 import { isSchedulerPaused, nodeStaleAfterSeconds, resumeScheduler } from "@/lib/scheduler";
+import { captureInstalled, removeCapture } from "./capture";
 import { cleanUpMigration } from "./cleanup";
 import { settleCutOver } from "./cut-over";
 import { holdOf } from "./holds";
@@ -24,7 +25,8 @@ import { isTerminal } from "./states";
  * node is gone and takes them over. One in `upload` is run again, and the
  * run asks the store first: it resumes the upload (the archive on this
  * node's disk checked), waits for the cloud's verdict, or ends as the store
- * says. One in an earlier phase ends as `error` with everything restored. A
+ * says; so does one in `sync` (done if the cloud applied the final delta).
+ * One in an earlier phase ends as `error` with everything restored. A
  * node takes a migration over by one conditional update, so of several nodes
  * recovering at once exactly one acts. Also lifts a read-only mode or a
  * scheduler pause that no unfinished migration holds any more, so an
@@ -35,7 +37,7 @@ export async function recoverMigrations(context: MigrationContext): Promise<void
   for (const row of await unfinishedMigrations(db)) {
     if (isRunningHere(row.id) || (await ownerAlive(context, row))) continue;
     if (!(await claimOwnership(db, row.id, row.ownerNode, context.nodeId))) continue;
-    if (row.state === "upload") {
+    if (row.state === "upload" || row.state === "sync") {
       // The run asks the store first: it resumes the upload (the archive on
       // disk checked), waits for the cloud's restore, or ends as the store says.
       log.info({ migration: row.id }, "resuming an interrupted migration from the store's status");
@@ -73,6 +75,10 @@ async function ownerAlive(context: MigrationContext, row: MigrationRow): Promise
 
 async function liftOrphanedHolds(context: MigrationContext): Promise<void> {
   const { db } = context.handle;
+  // Change capture that no unfinished migration needs (a crash left it): gone.
+  if ((await unfinishedMigrations(db)).length === 0 && (await captureInstalled(db))) {
+    await removeCapture(db);
+  }
   const readOnly = await readOnlyStatus(db);
   const hold = readOnly.enabled ? holdOf(readOnly.source) : null;
   if (hold) {

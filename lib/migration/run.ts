@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { SecretOptions } from "@/lib/dump/secrets";
+import { changesSince } from "@/lib/dump/delta/capture";
 import { writeDumpArchive } from "@/lib/dump/write/write";
 import { channels, listen } from "@/lib/cluster/notify";
 import { AppError, publicFailureMessage, systemErrorCode } from "@/lib/errors";
@@ -16,6 +17,7 @@ import {
   StoreClient,
   StoreRequestError,
   uploadArchive,
+  uploadDelta,
 } from "@/lib/upload";
 import { cleanUpMigration } from "./cleanup";
 import { storeClientFor } from "./cloud-copy";
@@ -25,7 +27,8 @@ import { migrationSource } from "./holds";
 import { archivePathFor, type MigrationContext } from "./context";
 import { ProgressWriter } from "./progress-writer";
 import { getMigration, updateMigration, type MigrationRow } from "./row";
-import { isTerminal } from "./states";
+import { isTerminal, progressFor } from "./states";
+import { captureQuery, copiedRowsEstimate, frozenDigestSpecs, installCapture } from "./capture";
 
 /** Thrown inside the run when the row ended elsewhere (a cancel): not an error. */
 class MigrationGone extends Error {}
@@ -82,20 +85,42 @@ async function runPhases(context: MigrationContext, id: number): Promise<void> {
     if (!row) throw new Error(`migration ${id} does not exist`);
     const migrationLog = log.child({ migration: id });
     // A run that starts in `upload` is a restart's: the store may be ahead of the row.
-    const resumed = row.state === "upload";
+    const resumed = row.state === "upload" || row.state === "sync";
     if (row.state === "init") {
-      await setUp(context, row, step, abort.signal);
+      await setUp(context, row, step);
+      abort.signal.throwIfAborted();
       row = await dump(context, id, step, gone, abort.signal);
     }
-    if (row.state !== "upload")
+    let restored: { tables: Record<string, number> };
+    // The state `done` is reached from: `sync`, or `upload` for a migration
+    // begun before deltas existed, whose store restores it whole.
+    let last: MigrationRow["state"] = "sync";
+    if (row.state === "upload") {
+      const base = await upload(context, row, gone, abort.signal, resumed);
+      if ("tables" in base) {
+        restored = base;
+        last = "upload";
+      } else {
+        await step("upload", {
+          state: "sync",
+          progress: progressFor("sync", 0),
+          cloudPhase: null,
+          cloudQueuePosition: null,
+        });
+        row = (await getMigration(db, id)) ?? row;
+        restored = await sync(context, row, step, abort.signal, false);
+      }
+    } else if (row.state === "sync") {
+      restored = await sync(context, row, step, abort.signal, true);
+    } else {
       throw new AppError("conflict", "state", `cannot run from ${row.state}`);
-    const restored = await upload(context, row, gone, abort.signal, resumed);
+    }
     const keepReadOnly = row.afterDone === "read_only";
     await cleanUpMigration(context, row, { abortUpload: false, keepReadOnly });
     // Before `done`: whoever sees done finds the cut-over in place. Should the
     // step fail (a cancel), the clean-up lifts the moved hold like its own.
     await settleCutOver(context, row);
-    await step("upload", {
+    await step(last, {
       state: "done",
       progress: 100,
       restoredTables: restored.tables,
@@ -130,28 +155,14 @@ type Step = (
   change: Parameters<typeof updateMigration>[3],
 ) => Promise<void>;
 
-async function setUp(
-  context: MigrationContext,
-  row: MigrationRow,
-  step: Step,
-  signal: AbortSignal,
-) {
-  const { db } = context.handle;
-  await step("init", { state: "setup", progress: 1, readOnlyFrom: new Date() });
-  await enableReadOnly(context.handle, {
-    reason: "migrating to the cloud",
-    source: migrationSource(row.id),
-    actorId: row.startedById,
-    drainTimeoutMs: context.readOnlyDrainMs,
-  });
-  signal.throwIfAborted();
-  await step("setup", { progress: 3 });
-  await pauseScheduler(db, {
-    reason: migrationSource(row.id),
-    drainTimeoutMs: context.schedulerDrainMs ?? 60_000,
-  });
-  signal.throwIfAborted();
-  await step("setup", { progress: 5 });
+/**
+ * Change capture first, with the instance writable: from its commit on,
+ * every write is recorded, so the base copy may be taken while users work.
+ */
+async function setUp(context: MigrationContext, row: MigrationRow, step: Step) {
+  await step("init", { state: "setup", progress: 1 });
+  await installCapture(context.handle.db, context.readOnlyDrainMs ?? 30_000);
+  await step("setup", { progress: progressFor("setup", 1) });
 }
 
 async function dump(
@@ -164,7 +175,12 @@ async function dump(
   const { db } = context.handle;
   const archivePath = archivePathFor(context, id);
   await fs.promises.mkdir(path.dirname(archivePath), { recursive: true });
-  await step("setup", { state: "dump", progress: 5, archivePath, bytesDone: 0 });
+  await step("setup", {
+    state: "dump",
+    progress: progressFor("dump", 0),
+    archivePath,
+    bytesDone: 0,
+  });
   const writer = new ProgressWriter(db, id, "dump", gone);
   const out = fs.createWriteStream(archivePath);
   // A failed or cancelled dump destroys the file stream; the error reaches us
@@ -173,8 +189,8 @@ async function dump(
   const result = await writeDumpArchive(context.handle, out, {
     sourceInstanceId: await instanceId(db),
     secrets: sealedForStore(context, await getMigration(db, id)),
-    // Read-only mode is on since setup: reads go on being served meanwhile.
-    writesFrozen: true,
+    // The base copy: users keep working, capture records what they change.
+    writesFrozen: false,
     signal,
     onProgress: (p) =>
       writer.report({
@@ -187,7 +203,8 @@ async function dump(
   signal.throwIfAborted();
   await step("dump", {
     state: "upload",
-    progress: 50,
+    progress: progressFor("upload", 0),
+    copySnapshot: result.manifest.snapshot ?? null,
     archiveSha256: result.sha256,
     archiveBytes: result.bytes,
     bytesDone: 0,
@@ -222,7 +239,7 @@ async function upload(
   gone: () => void,
   signal: AbortSignal,
   resumed: boolean,
-): Promise<{ tables: Record<string, number> }> {
+): Promise<{ tables: Record<string, number> } | { base: true }> {
   const { db } = context.handle;
   const store = storeClientFor(context, row)?.withSignal(signal);
   if (!store) throw new Error("the migration has no store link to upload with");
@@ -249,6 +266,7 @@ async function upload(
         file: row.archivePath,
         sha256: row.archiveSha256,
         signal,
+        base: true,
         ...context.upload,
         onProgress: (p) =>
           writer.report({
@@ -293,6 +311,96 @@ async function upload(
   );
 }
 
+/**
+ * The switch: deltas of what changed since the base copy, until what is left
+ * is small; then read-only mode on (its drain waits for writers under way),
+ * the scheduler paused, and the final delta — the changes of the last
+ * moments, with the frozen tables' digests, which the cloud must match
+ * before it says the copy is complete. The read-only window is this last
+ * round alone: its length follows the write rate, not the data's size.
+ *
+ * A restart finds this phase only through the store: if the cloud applied
+ * the final delta, the migration is done; otherwise it ends, and the clean-up
+ * drops the cloud's partial copy (a delta cannot be rebuilt from a snapshot
+ * the crash took with it).
+ */
+async function sync(
+  context: MigrationContext,
+  row: MigrationRow,
+  step: Step,
+  signal: AbortSignal,
+  resumed: boolean,
+): Promise<{ tables: Record<string, number> }> {
+  const { db } = context.handle;
+  const store = storeClientFor(context, row)?.withSignal(signal);
+  if (!store) throw new Error("the migration has no store link to send deltas with");
+  if (resumed) {
+    const verdict = followStore(await store.status());
+    if (verdict.next === "done") return { tables: verdict.tables };
+    throw new AppError(
+      "conflict",
+      "sync_interrupted",
+      "The server stopped while the last changes were being copied; the cloud's partial copy was dropped.",
+    );
+  }
+  let since = row.copySnapshot;
+  if (!since) throw new Error("the migration has no snapshot of its base copy");
+  let round = row.deltaRound;
+  const dir = path.dirname(archivePathFor(context, row.id));
+  const sendDelta = async (final: boolean) => {
+    round += 1;
+    const file = path.join(dir, `delta-${round}.tar`);
+    const out = fs.createWriteStream(file);
+    out.on("error", () => {});
+    const written = await writeDumpArchive(context.handle, out, {
+      sourceInstanceId: await instanceId(db),
+      secrets: sealedForStore(context, row),
+      writesFrozen: final,
+      signal,
+      delta: { round, since: since!, final, digests: final ? frozenDigestSpecs() : undefined },
+    });
+    signal.throwIfAborted();
+    const applied = await uploadDelta({ store, file, round, signal });
+    await fs.promises.rm(file, { force: true });
+    since = written.manifest.snapshot!;
+    await step("sync", {
+      copySnapshot: since,
+      deltaRound: round,
+      progress: progressFor("sync", final ? 0.95 : Math.min(0.5, round / 8)),
+    });
+    return applied;
+  };
+  // Writable rounds while what changed is more than a tenth of the copy (at
+  // most three: a write rate the copy cannot catch up with is frozen anyway).
+  for (let writable = 0; writable < 3; writable++) {
+    const pending = await changesSince(captureQuery(db), since);
+    if (pending <= Math.max(1000, (await copiedRowsEstimate(db)) / 10)) break;
+    await sendDelta(false);
+  }
+  await step("sync", { readOnlyFrom: new Date(), progress: progressFor("sync", 0.6) });
+  await enableReadOnly(context.handle, {
+    reason: "migrating to the cloud",
+    source: migrationSource(row.id),
+    actorId: row.startedById,
+    drainTimeoutMs: context.readOnlyDrainMs,
+  });
+  signal.throwIfAborted();
+  await pauseScheduler(db, {
+    reason: migrationSource(row.id),
+    drainTimeoutMs: context.schedulerDrainMs ?? 60_000,
+  });
+  signal.throwIfAborted();
+  const applied = await sendDelta(true);
+  if (applied.status !== "restored") {
+    throw new AppError(
+      "upstream",
+      "store_delta",
+      `The cloud applied the last changes but reports "${applied.status}", not a complete copy.`,
+    );
+  }
+  return { tables: applied.tables ?? {} };
+}
+
 async function archiveIntact(file: string, sha256: string): Promise<boolean> {
   if (!fs.existsSync(file)) return false;
   return (await sha256OfFile(file)) === sha256;
@@ -309,13 +417,14 @@ async function settleWithStore(
   signal: AbortSignal,
   timeoutMs: number,
   show: (phase: string, queuePosition: number | null) => Promise<void>,
-): Promise<{ tables: Record<string, number> }> {
+): Promise<{ tables: Record<string, number> } | { base: true }> {
   const deadline = Date.now() + timeoutMs;
   let verdict = first;
   for (;;) {
     signal.throwIfAborted();
     if (verdict.next === "wait") await show(verdict.phase, verdict.queuePosition);
     if (verdict.next === "done") return { tables: verdict.tables };
+    if (verdict.next === "sync") return { base: true };
     if (verdict.next === "failed") {
       throw new AppError(
         "upstream",

@@ -1,7 +1,7 @@
 import { terminalMigrationStates, type MigrationState } from "@/db/schema/migration-states";
 
 /** The phases in order; `error` and `cancelled` may end any of them. */
-export const phaseOrder = ["init", "setup", "dump", "upload", "done"] as const;
+export const phaseOrder = ["init", "setup", "dump", "upload", "sync", "done"] as const;
 export type Phase = (typeof phaseOrder)[number];
 
 export const terminalStates: readonly MigrationState[] = terminalMigrationStates;
@@ -25,9 +25,10 @@ export function canTransition(from: MigrationState, to: MigrationState): boolean
 /** The share of the bar each phase owns, as in ARCHITECTURE.md. */
 export const progressBands: Record<Phase, readonly [number, number]> = {
   init: [0, 0],
-  setup: [1, 5],
-  dump: [5, 50],
-  upload: [50, 99],
+  setup: [1, 3],
+  dump: [3, 45],
+  upload: [45, 90],
+  sync: [90, 99],
   done: [100, 100],
 };
 
@@ -44,9 +45,10 @@ export function progressFor(phase: Phase, fraction: number): number {
 /** Words for the page, per state. */
 export const stateLabels: Record<MigrationState, string> = {
   init: "Talking to the cloud…",
-  setup: "Freezing changes and pausing background jobs…",
-  dump: "Taking a consistent snapshot…",
-  upload: "Uploading the snapshot…",
+  setup: "Preparing to copy: recording changes from now on…",
+  dump: "Copying — you can keep working. Taking a consistent snapshot…",
+  upload: "Copying — you can keep working. Uploading the snapshot…",
+  sync: "Switching over: read-only for a few seconds while the last changes are copied…",
   done: "Migrated",
   error: "Failed",
   cancelled: "Cancelled",

@@ -85,8 +85,20 @@ export const completeBody = z.strictObject({
     .max(maxParts),
 });
 
-/** `POST /migrations/:id/uploaded`. */
-export const uploadedBody = z.strictObject({ sha256, size });
+/**
+ * `POST /migrations/:id/uploaded`. `base`: the archive is a base copy taken
+ * while the instance kept working; deltas follow, and the copy is complete
+ * only once the final one is applied.
+ */
+export const uploadedBody = z.strictObject({ sha256, size, base: z.boolean().optional() });
+
+const round = z.number().int().positive().max(1000);
+
+/** `POST /migrations/:id/delta-url`: where to PUT the delta of this round. */
+export const deltaUrlBody = z.strictObject({ round });
+
+/** `POST /migrations/:id/delta`: the delta of this round is uploaded; apply it. */
+export const deltaBody = z.strictObject({ round, sha256, size });
 
 /** Path segments: the external id is the store's own 24-hex format, nothing else reaches a query. */
 /** A migration's id at the store: 24 lowercase hex digits (it names a database there). */
@@ -99,6 +111,8 @@ export type StartMultipartBody = z.infer<typeof startMultipartBody>;
 export type PartUrlsBody = z.infer<typeof partUrlsBody>;
 export type CompleteBody = z.infer<typeof completeBody>;
 export type UploadedBody = z.infer<typeof uploadedBody>;
+export type DeltaUrlBody = z.infer<typeof deltaUrlBody>;
+export type DeltaBody = z.infer<typeof deltaBody>;
 
 // ---- Replies --------------------------------------------------------------
 // The instance parses only the fields it reads (`.pick`), so a store that
@@ -159,6 +173,19 @@ export const completedReply = z.object({ status: z.string(), part_count: z.numbe
 /** `POST /migrations/:id/uploaded` → 202. */
 export const uploadedReply = z.object({ status: z.string() });
 
+/** `POST /migrations/:id/delta-url` → 200: the same shape as a single upload's. */
+export const deltaUrlReply = singleUploadReply;
+
+/**
+ * `POST /migrations/:id/delta` → 200, once the delta is applied: `status` is
+ * `restored` after the final one (the copy is complete), else `base_restored`.
+ */
+export const deltaAppliedReply = z.object({
+  status: z.string(),
+  round: z.number().int(),
+  tables: z.record(z.string(), z.number()).nullable(),
+});
+
 /** `DELETE /migrations/:id` → 200. `multipart`: "none", "aborted" or "not_supported". */
 export const abortedReply = z.object({ status: z.string(), multipart: z.string() });
 
@@ -175,6 +202,8 @@ export const statusReply = z.object({
   upload_id: z.string().nullable(),
   part_size: z.number().int().nullable(),
   part_count: z.number().int().nullable(),
+  /** Deltas applied to the copy so far; absent from stores without deltas. */
+  delta_round: z.number().int().nonnegative().optional(),
   /** Place in the store's restore line while waiting (1 = next); null or absent otherwise. */
   queue_position: z.number().int().positive().nullable().optional(),
   created_at: z.string(),
@@ -190,6 +219,7 @@ export type PartUrlsReply = z.infer<typeof partUrlsReply>;
 export type CompletedReply = z.infer<typeof completedReply>;
 export type UploadedReply = z.infer<typeof uploadedReply>;
 export type AbortedReply = z.infer<typeof abortedReply>;
+export type DeltaAppliedReply = z.infer<typeof deltaAppliedReply>;
 export type StatusReply = z.infer<typeof statusReply>;
 
 // Error replies are every API's one shape, `{error: {code, message}}`: lib/errors/http.

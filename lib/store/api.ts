@@ -5,6 +5,8 @@ import { log } from "@/lib/log";
 import {
   completeBody,
   createMigrationBody,
+  deltaBody,
+  deltaUrlBody,
   externalIdParam,
   healthQuery,
   partUrlsBody,
@@ -17,6 +19,7 @@ import {
   type SingleUploadReply,
 } from "@/lib/store-contract";
 import { authenticateMigration } from "./auth";
+import { applyDelta, deltaUploadUrl } from "./delta";
 import type { StoreContext } from "./context";
 import { authenticateKey } from "./keys";
 import {
@@ -130,6 +133,21 @@ const routes: Record<string, Handler> = {
     const body = await readBody(request, uploadedBody);
     const m = await authenticateMigration(ctx, id, request.headers.get("authorization"));
     return json(202, await markUploaded(ctx, m, body));
+  },
+  async "POST /:id/delta-url"(ctx, request, id) {
+    const body = await readBody(request, deltaUrlBody);
+    const m = await authenticateMigration(ctx, id, request.headers.get("authorization"));
+    const upload = await deltaUploadUrl(ctx, m, body.round);
+    return json(200, {
+      upload_url: upload.url,
+      upload_headers: upload.headers,
+      expires_at: upload.expiresAt.toISOString(),
+    } satisfies SingleUploadReply);
+  },
+  async "POST /:id/delta"(ctx, request, id) {
+    const body = await readBody(request, deltaBody);
+    const m = await authenticateMigration(ctx, id, request.headers.get("authorization"));
+    return json(200, await applyDelta(ctx, m, body));
   },
 };
 

@@ -5,6 +5,7 @@ import { log } from "@/lib/log";
 import type { AbortedReply, StatusReply } from "@/lib/store-contract";
 import type { StoreContext } from "./context";
 import { withinOpenMigrations } from "./key-limits";
+import { dropBaseCopy } from "./delta";
 import { assertRestorable } from "./restorable";
 import { issueMigrationToken, newExternalId } from "./token";
 
@@ -125,6 +126,7 @@ export function migrationStatus(m: StoreMigration, queuePosition: number | null 
     upload_id: m.uploadId,
     part_size: m.partSize,
     part_count: m.partCount,
+    delta_round: m.deltaRound,
     queue_position: queuePosition,
     created_at: m.createdAt.toISOString(),
     updated_at: m.updatedAt.toISOString(),
@@ -138,6 +140,18 @@ export function migrationStatus(m: StoreMigration, queuePosition: number | null 
  */
 export async function abortMigration(ctx: StoreContext, m: StoreMigration) {
   if (m.state === "aborted") return { status: m.state, multipart: "none" } satisfies AbortedReply;
+  if (m.state === "base_restored") {
+    // Given up between the base copy and the final delta: the copy is not
+    // the source, and nobody may take it for one.
+    await dropBaseCopy(ctx, m);
+    const row = await transition(ctx, m, {
+      state: "aborted",
+      failureReason:
+        "Aborted by the instance before its changes were copied; the partial copy was dropped.",
+    });
+    log.info({ store_migration: m.externalId }, "store migration aborted after its base copy");
+    return { status: row.state, multipart: "none" } satisfies AbortedReply;
+  }
   assertAwaitingUpload(m);
   const multipart = m.uploadId
     ? await ctx.storage.abortMultipart(m.objectKey, m.uploadId)

@@ -22,7 +22,7 @@ function targetName(target: RestoreTarget): string {
 export async function markUploaded(
   ctx: StoreContext,
   m: StoreMigration,
-  input: { sha256: string; size: number },
+  input: { sha256: string; size: number; base?: boolean },
 ) {
   // A repeated `uploaded` for the same archive (the first answer lost on the
   // way back) gets the state the first one led to, not a conflict.
@@ -67,6 +67,7 @@ export async function markUploaded(
     state: "received",
     declaredSha256: input.sha256,
     declaredSize: input.size,
+    awaitsDelta: input.base === true,
   });
   await ctx.restores.enqueue(row.externalId);
   return { status: row.state } satisfies UploadedReply;
@@ -112,7 +113,8 @@ export async function verifyAndRestore(
     });
     signal?.throwIfAborted();
     await transition(ctx, restoring, {
-      state: "restored",
+      // A base copy waits for its deltas: not the source's copy yet.
+      state: restoring.awaitsDelta ? "base_restored" : "restored",
       tableCounts: tables,
       targetDatabase: targetName(target),
     });

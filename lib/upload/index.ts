@@ -9,3 +9,4 @@ export { isStateConflict, StoreClient, StoreRequestError, type StoreStatus } fro
 export type { UploadProgress } from "./progress";
 export { defaultRetryPolicy, type RetryPolicy } from "./retry";
 export { sha256OfFile } from "./hash-file";
+export { uploadDelta } from "./delta";

@@ -15,6 +15,10 @@ import {
   statusReply,
   storeApiPaths,
   uploadedReply,
+  deltaAppliedReply,
+  deltaUrlReply,
+  type DeltaBody,
+  type DeltaUrlBody,
   type CompleteBody,
   type CreateMigrationBody,
   type HealthQuery,
@@ -49,7 +53,13 @@ const health = healthReply
   .pick({ accepts: true, reason: true })
   .extend({ sealing_key: verifiedSealingKey.optional() });
 const completed = completedReply.pick({ status: true });
-const status = statusReply.pick({ status: true, reason: true, tables: true, queue_position: true });
+const status = statusReply.pick({
+  status: true,
+  reason: true,
+  tables: true,
+  queue_position: true,
+  delta_round: true,
+});
 
 export type StartedMultipart = z.infer<typeof startedMultipartReply>;
 export type StoreStatus = z.infer<typeof status>;
@@ -230,9 +240,21 @@ export class StoreClient {
     return this.call("POST", "/multipart/complete", completed, body);
   }
 
-  uploaded(sha256: string, size: number) {
-    const body: UploadedBody = { sha256, size };
+  /** `base`: deltas follow this archive (see ARCHITECTURE.md, the migration). */
+  uploaded(sha256: string, size: number, base = false) {
+    const body: UploadedBody = base ? { sha256, size, base } : { sha256, size };
     return this.call("POST", "/uploaded", uploadedReply, body);
+  }
+
+  deltaUploadUrl(round: number) {
+    const body: DeltaUrlBody = { round };
+    return this.call("POST", "/delta-url", deltaUrlReply, body);
+  }
+
+  /** Applies an uploaded delta; answers once the copy has it (a repeat is answered alike). */
+  applyDelta(round: number, sha256: string, size: number) {
+    const body: DeltaBody = { round, sha256, size };
+    return this.call("POST", "/delta", deltaAppliedReply, body);
   }
 
   abort() {

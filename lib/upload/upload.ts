@@ -33,6 +33,8 @@ export interface UploadOptions {
   onProgress?: (progress: UploadProgress) => void;
   onPart?: (n: number) => void;
   signal?: AbortSignal;
+  /** The archive is a base copy: deltas follow it. */
+  base?: boolean;
 }
 
 export interface UploadOutcome {
@@ -119,7 +121,7 @@ export async function uploadArchive(options: UploadOptions): Promise<UploadOutco
       });
       outcome = { mode: "multipart", size, sha256, partsSent: sent, partsResumed: resumed };
     }
-    await store.uploaded(sha256, size);
+    await store.uploaded(sha256, size, options.base ?? false);
     await forgetUpload(options.db, options.migrationId);
     log.info({ ...context, ...outcome }, "archive uploaded");
     return outcome;

@@ -216,7 +216,7 @@ for (const engine of testEngines()) {
       expect(await captureInstalled(source.db)).toBe(true);
       const refused = await source.db.execute(sql`truncate view_log`).then(
         () => null,
-        (error: Error) => String(error.cause ?? error),
+        (error: Error) => ((error.cause as Error | undefined) ?? error).message,
       );
       expect(refused).toMatch(/TRUNCATE of view_log is refused while a migration copies/);
       await removeCapture(source.db);

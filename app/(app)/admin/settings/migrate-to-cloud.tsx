@@ -2,7 +2,7 @@ import Link from "next/link";
 import { Badge, formatTime } from "@/app/_components/ui";
 import { migrationContext } from "@/app/_lib/migration-context";
 import {
-  estimateReadOnlySeconds,
+  estimateCopySeconds,
   isTerminal,
   movedTo,
   preflightPasses,
@@ -31,7 +31,7 @@ export async function MigrateToCloud() {
   const active = migrations.find((m) => !isTerminal(m.state));
   const last = migrations[0];
   const checks = active ? [] : await runPreflight(context);
-  const estimate = formatDuration(await estimateReadOnlySeconds(context));
+  const estimate = formatDuration(await estimateCopySeconds(context));
   const moved = active ? null : await movedTo(context);
   return (
     <div data-testid="migrate-to-cloud">
@@ -39,13 +39,14 @@ export async function MigrateToCloud() {
         active={active ? toView(active) : null}
         latestId={last?.id ?? null}
         canStart={preflightPasses(checks)}
-        readOnlyEstimate={estimate}
+        copyEstimate={estimate}
       >
         <p className="text-sm text-slate-600">
           Copies this whole instance — collections, questions, dashboards, users, settings — to
-          Liftoff Cloud, which verifies every table before it reports done. While it runs (about{" "}
-          {estimate} here) the instance is read-only for everyone; reads and sign-in keep working,
-          and you can cancel at any time.
+          Liftoff Cloud while everyone keeps working (about {estimate} here). At the end the
+          instance is read-only for a few seconds while the last changes are copied and the cloud
+          checks every table against this one; reads and sign-in keep working throughout, and you
+          can cancel at any time.
         </p>
         {last?.state === "done" && (
           <div

@@ -19,11 +19,11 @@ function phaseLabel(view: MigrationView): string {
     case "queued":
       return `Waiting for the cloud (${ordinal(view.cloudQueuePosition ?? 1)} in line)…`;
     case "verifying":
-      return "The cloud is verifying the snapshot…";
+      return "Copying — you can keep working. The cloud is verifying the snapshot…";
     case "restoring":
-      return "The cloud is restoring the snapshot…";
+      return "Copying — you can keep working. The cloud is restoring the snapshot…";
     default:
-      return "The cloud received the snapshot…";
+      return "Copying — you can keep working. The cloud received the snapshot…";
   }
 }
 

@@ -22,7 +22,7 @@ export function StartMigration({
   active,
   latestId,
   canStart,
-  readOnlyEstimate,
+  copyEstimate,
   children,
 }: {
   /** The migration under way when the server rendered the page. */
@@ -30,7 +30,7 @@ export function StartMigration({
   /** The newest migration the server knew of, to notice one started elsewhere. */
   latestId: number | null;
   canStart: boolean;
-  readOnlyEstimate: string;
+  copyEstimate: string;
   children: ReactNode;
 }) {
   const [confirming, setConfirming] = useState(false);
@@ -80,7 +80,7 @@ export function StartMigration({
       {confirming && (
         <ConfirmDialog
           title="Migrate this instance to the cloud?"
-          body={`Liftoff will be read-only for everyone while it copies and uploads its data (${readOnlyEstimate}). Reads and sign-in keep working. You can cancel at any time.`}
+          body={`Liftoff copies its data while everyone keeps working (${copyEstimate}), then is read-only for a few seconds while the last changes are copied. Reads and sign-in keep working. You can cancel at any time.`}
           confirmLabel="Start migration"
           onConfirm={start}
           onClose={() => setConfirming(false)}
