@@ -27,7 +27,7 @@ import { pgliteTargets } from "@/lib/store/targets";
 import { serveFetchHandler } from "@/lib/store/serve";
 import { seededRandom, startFaultProxy, type Fault } from "@/lib/upload/testing/fault-proxy";
 import { sha256OfFile } from "@/lib/upload";
-import { DEFAULT_MAX_TEXT_BYTES } from "@/lib/dump/limits";
+import { DEFAULT_MAX_TEXT_BYTES } from "@/lib/dump/format/limits";
 import { codeMigrations } from "@/lib/dump/migrations";
 import { appVersion } from "@/lib/config/version";
 

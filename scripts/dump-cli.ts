@@ -1,5 +1,5 @@
 // Not "@/lib/dump": its index is marked server-only, which throws outside a React server.
-import { ArchiveRefusal } from "@/lib/dump/errors";
+import { ArchiveRefusal } from "@/lib/dump/format/errors";
 
 /**
  * Exit codes the dump, load and verify commands share, so scripts can tell

@@ -9,7 +9,7 @@ import fs from "node:fs";
 import { parseArgs } from "node:util";
 import { appDatabaseOptions, openDatabase } from "@/db/client";
 import { newPassphraseKey } from "@/lib/dump/secrets";
-import { writeDumpArchive } from "@/lib/dump/write";
+import { writeDumpArchive } from "@/lib/dump/write/write";
 import { instanceSecretKey } from "@/lib/secrets/key";
 import { archivePassphrase, passphraseEnv } from "./archive-passphrase";
 import { fail, formatBytes, percent, progressLine, usage } from "./dump-cli";

@@ -13,7 +13,7 @@
 import fs from "node:fs";
 import { parseArgs } from "node:util";
 import { appDatabaseOptions, openDatabase } from "@/db/client";
-import { loadDumpArchive } from "@/lib/dump/load";
+import { loadDumpArchive } from "@/lib/dump/load/load";
 import { keyFingerprints } from "@/lib/dump/secrets";
 import { instanceSecretKey } from "@/lib/secrets/key";
 import {

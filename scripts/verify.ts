@@ -8,8 +8,8 @@
  */
 import fs from "node:fs";
 import { parseArgs } from "node:util";
-import { archiveSecretsKey } from "@/lib/dump/archive-secrets";
-import { verifyDumpArchive } from "@/lib/dump/verify";
+import { archiveSecretsKey } from "@/lib/dump/load/archive-secrets";
+import { verifyDumpArchive } from "@/lib/dump/verify/verify";
 import {
   passphraseEnv,
   passphraseOption,

@@ -3,6 +3,16 @@ import { qualified, quoteLiteral } from "./tables";
 /** A query whose every output column is text; null for SQL NULL. */
 export type TextQuery = (query: string) => Promise<(string | null)[][]>;
 
+/**
+ * Output settings that make every value print the same way on every server
+ * and in every session: the bytes are checksummed and compared across engines.
+ * Transaction-local, so the app's own sessions are untouched.
+ */
+export const stableOutputSettings = `select
+  set_config('TimeZone', 'UTC', true), set_config('DateStyle', 'ISO, MDY', true),
+  set_config('IntervalStyle', 'postgres', true), set_config('extra_float_digits', '1', true),
+  set_config('bytea_output', 'hex', true), set_config('standard_conforming_strings', 'on', true)`;
+
 export interface TableShape {
   name: string;
   columns: { name: string; typeOid: number; collatable: boolean }[];

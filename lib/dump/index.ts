@@ -1,14 +1,14 @@
 import "server-only";
 
-export { writeDumpArchive, dumpArchiveStream } from "./write";
-export type { DumpProgress, DumpResult, WriteDumpOptions } from "./write";
-export { loadDumpArchive } from "./load";
-export type { LoadOptions, LoadProgress, LoadReport } from "./load";
-export { verifyDumpArchive } from "./verify";
-export type { VerifiedArchive } from "./verify";
-export type { ArchiveSource } from "./read-archive";
-export { ArchiveRefusal, type RefusalCode } from "./errors";
-export type { DumpManifest } from "./manifest";
-export { DUMP_FORMAT_VERSION } from "./manifest";
+export { writeDumpArchive, dumpArchiveStream } from "./write/write";
+export type { DumpProgress, DumpResult, WriteDumpOptions } from "./write/write";
+export { loadDumpArchive } from "./load/load";
+export type { LoadOptions, LoadProgress, LoadReport } from "./load/load";
+export { verifyDumpArchive } from "./verify/verify";
+export type { VerifiedArchive } from "./verify/verify";
+export type { ArchiveSource } from "./format/read-archive";
+export { ArchiveRefusal, type RefusalCode } from "./format/errors";
+export type { DumpManifest } from "./format/manifest";
+export { DUMP_FORMAT_VERSION } from "./format/manifest";
 export { keyFingerprint, type SecretMode, type SecretOptions } from "./secrets";
-export { secretOptionsFor } from "./secret-choice";
+export { secretOptionsFor } from "./write/secret-choice";

@@ -11,11 +11,11 @@ import {
   SESSION_SECRET_SETTING,
 } from "@/lib/settings/instance-only";
 import { createTestDatabase, describeEachEngine, resetDatabase } from "@/lib/testing/engines";
-import { loadDumpArchive } from "./load";
-import { archiveEntries } from "./read-archive";
+import { archiveEntries } from "./format/read-archive";
+import { loadDumpArchive } from "./load/load";
 import type { SecretOptions } from "./secrets";
 import { dumpToFile, tempDir } from "./testing/fixtures";
-import { verifyDumpArchive } from "./verify";
+import { verifyDumpArchive } from "./verify/verify";
 
 /** Every byte the archive holds, data files decompressed: what its holder can read. */
 async function readableText(file: string): Promise<string> {

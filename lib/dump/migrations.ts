@@ -2,8 +2,8 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { migrationsFolder } from "@/db/client";
-import { ArchiveRefusal } from "./errors";
-import type { ManifestMigration } from "./manifest";
+import { ArchiveRefusal } from "./format/errors";
+import type { ManifestMigration } from "./format/manifest";
 
 /**
  * The schema of an archive is named by its last applied Drizzle migration.

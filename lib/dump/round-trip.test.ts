@@ -13,7 +13,7 @@ import {
   testEngines,
   type TestDatabase,
 } from "@/lib/testing/engines";
-import { loadDumpArchive } from "./load";
+import { loadDumpArchive } from "./load/load";
 import {
   dataset,
   dumpToFile,

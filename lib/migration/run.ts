@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { SecretOptions } from "@/lib/dump/secrets";
 import { changesSince } from "@/lib/dump/delta/capture";
-import { writeDumpArchive } from "@/lib/dump/write";
+import { writeDumpArchive } from "@/lib/dump/write/write";
 import { channels, listen } from "@/lib/cluster/notify";
 import { AppError, publicFailureMessage, systemErrorCode } from "@/lib/errors";
 import { log } from "@/lib/log";

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { AppError } from "@/lib/errors";
-import { defaultArchiveLimits } from "@/lib/dump/limits";
+import { defaultArchiveLimits } from "@/lib/dump/format/limits";
 import { adminUrl, describeEachEngine } from "@/lib/testing/engines";
 import { childProcessRestorer } from "./child-restorer";
 import { pgliteTargets, postgresTargets, type RestoreTargets } from "./targets";

@@ -2,7 +2,7 @@ import { fork } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { AppError } from "@/lib/errors";
-import { describeBytes } from "@/lib/dump/limits";
+import { describeBytes } from "@/lib/dump/format/limits";
 import type { RestoreAnswer, RestoreRequest } from "./restore-child";
 import type { ArchiveRestorer } from "./restorer";
 import type { StoreKeySources } from "./sealing-key";

@@ -72,7 +72,7 @@ const storeEnvSchema = z.object({
   LIFTOFF_S3_KMS_KEY_ID: z.string().min(1).optional(),
   /**
    * The most text (uncompressed COPY data) the store restores from one
-   * archive, in bytes; unset: lib/dump/limits.ts's default.
+   * archive, in bytes; unset: lib/dump/format/limits.ts's default.
    */
   LIFTOFF_STORE_MAX_RESTORE_BYTES: z
     .string()

@@ -3,7 +3,7 @@ import path from "node:path";
 import { openDatabase } from "@/db/client";
 import type { StoreMigration } from "@/db/schema";
 import { applyDeltaArchive } from "@/lib/dump/delta/apply";
-import { ArchiveRefusal } from "@/lib/dump/errors";
+import { ArchiveRefusal } from "@/lib/dump/format/errors";
 import { AppError, publicFailureMessage } from "@/lib/errors";
 import { log } from "@/lib/log";
 import type { DeltaAppliedReply } from "@/lib/store-contract";

@@ -1,8 +1,8 @@
 import { openDatabase } from "@/db/client";
-import { loadDumpArchive } from "@/lib/dump/load";
-import { manifestFromTail } from "@/lib/dump/manifest-tail";
+import { loadDumpArchive } from "@/lib/dump/load/load";
+import { manifestFromTail } from "@/lib/dump/format/manifest-tail";
 import { codeMigrations } from "@/lib/dump/migrations";
-import { readManifest } from "@/lib/dump/verify";
+import { readManifest } from "@/lib/dump/verify/verify";
 import { prepareDatabase } from "@/lib/runtime/database";
 import type { ArchiveRestorer } from "./restorer";
 import type { StoreKeys } from "./sealing-key";

@@ -1,5 +1,5 @@
 import { migrateDatabase, openDatabase, type DatabaseHandle } from "@/db/client";
-import { DEFAULT_MAX_TEXT_BYTES } from "@/lib/dump/limits";
+import { DEFAULT_MAX_TEXT_BYTES } from "@/lib/dump/format/limits";
 import { log } from "@/lib/log";
 import { storePaths, type StoreEnv } from "./config";
 import { defaultTokenTtlMs, defaultUrlTtlSeconds, type StoreContext } from "./context";

@@ -6,7 +6,7 @@
  * must not leave a restore running that another node is about to redo.
  */
 import { publicFailureMessage } from "@/lib/errors";
-import type { ArchiveLimits } from "@/lib/dump/limits";
+import type { ArchiveLimits } from "@/lib/dump/format/limits";
 import { log } from "@/lib/log";
 import { dumpLoaderRestorer } from "./dump-restorer";
 import { loadStoreKeys, type StoreKeySources } from "./sealing-key";

@@ -1,4 +1,4 @@
-import type { ArchiveLimits } from "@/lib/dump/limits";
+import type { ArchiveLimits } from "@/lib/dump/format/limits";
 import type { RestoreTarget } from "./targets";
 
 /**

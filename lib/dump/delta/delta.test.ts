@@ -10,9 +10,9 @@ import {
   testEngines,
   type TestDatabase,
 } from "@/lib/testing/engines";
-import { loadDumpArchive } from "../load";
-import { dataset, dumpToFile, insertDataset, serverDigests, tempDir } from "../testing/fixtures";
+import { loadDumpArchive } from "../load/load";
 import { dumpTables } from "../tables";
+import { dataset, dumpToFile, insertDataset, serverDigests, tempDir } from "../testing/fixtures";
 import { applyDeltaArchive } from "./apply";
 import { captureInstalled, installCapture, removeCapture } from "./capture";
 import type { DigestSpec } from "./digest";

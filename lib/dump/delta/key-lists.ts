@@ -1,10 +1,10 @@
 import crypto from "node:crypto";
 import { promisify } from "node:util";
 import zlib from "node:zlib";
-import type { ArchiveWriter } from "../archive-writer";
 import type { TextQuery } from "../catalog";
-import { renderCopyRows } from "../copy-text";
-import { dataFilePath, KEY_LIST_ORDER_OFFSET, type ManifestTable } from "../manifest";
+import { renderCopyRows } from "../format/copy-text";
+import { dataFilePath, KEY_LIST_ORDER_OFFSET, type ManifestTable } from "../format/manifest";
+import type { ArchiveWriter } from "../write/archive-writer";
 import { changedKeysSql, type KeyColumn } from "./capture";
 
 const gzip = promisify(zlib.gzip);

@@ -1,6 +1,6 @@
 import fs from "node:fs";
-import type { DumpManifest } from "../manifest";
-import { readTar, TAR_END, tarHeader, tarPadding } from "../tar";
+import type { DumpManifest } from "../format/manifest";
+import { readTar, TAR_END, tarHeader, tarPadding } from "../format/tar";
 
 /** Tests rewrite archives entry by entry: tampering, older schemas. */
 export type Entry = { name: string; data: Buffer };

@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import zlib from "node:zlib";
-import { dataFilePath } from "../manifest";
+import { dataFilePath } from "../format/manifest";
 import { editManifest, entriesOf, manifestOf, tarOf } from "./archive-edit";
 
 export interface BombArchive {

@@ -9,11 +9,10 @@ import type postgres from "postgres";
 import type { DatabaseHandle, Engine } from "@/db/client";
 import { testEngines } from "@/lib/testing/engines";
 import * as s from "@/db/schema";
-import { existingContent } from "../catalog";
-import { withLoadTransaction } from "../load-target";
-import { stableOutputSettings } from "../source";
+import { existingContent, stableOutputSettings } from "../catalog";
+import { withLoadTransaction } from "../load/target";
 import { dumpTables, qualified } from "../tables";
-import { writeDumpArchive, type DumpResult, type WriteDumpOptions } from "../write";
+import { writeDumpArchive, type DumpResult, type WriteDumpOptions } from "../write/write";
 
 export function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), "liftoff-dump-"));

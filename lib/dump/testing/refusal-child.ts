@@ -9,9 +9,9 @@
 import path from "node:path";
 import { dumpLoaderRestorer } from "@/lib/store/dump-restorer";
 import { loadStoreKeys } from "@/lib/store/sealing-key";
-import { ArchiveRefusal } from "../errors";
-import { defaultArchiveLimits } from "../limits";
-import { verifyDumpArchive } from "../verify";
+import { ArchiveRefusal } from "../format/errors";
+import { defaultArchiveLimits } from "../format/limits";
+import { verifyDumpArchive } from "../verify/verify";
 
 const [file, mode, targetDir] = process.argv.slice(2) as [string, string, string | undefined];
 let outcome: { code: string; message?: string };

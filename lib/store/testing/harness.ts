@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Engine } from "@/db/client";
-import { DEFAULT_MAX_TEXT_BYTES } from "@/lib/dump/limits";
+import { DEFAULT_MAX_TEXT_BYTES } from "@/lib/dump/format/limits";
 import { statusReply } from "@/lib/store-contract";
 import { adminUrl, type TestDatabase } from "@/lib/testing/databases";
 import { handleStoreRequest } from "../api";
