@@ -190,16 +190,16 @@ async function digestsOutside(
   handle: DatabaseHandle,
   specs: TableDigest[],
 ): Promise<TableDigest[]> {
-  return (handle.raw as postgres.Sql).begin(
+  const digests: TableDigest[] = [];
+  await (handle.raw as postgres.Sql).begin(
     "isolation level repeatable read read only",
     async (tx) => {
       await tx.unsafe(stableOutputSettings);
-      return tableDigests(
-        async (text) => (await tx.unsafe(text).values()) as (string | null)[][],
-        specs,
-      );
+      const query = async (text: string) => (await tx.unsafe(text).values()) as (string | null)[][];
+      digests.push(...(await tableDigests(query, specs)));
     },
-  ) as Promise<TableDigest[]>;
+  );
+  return digests;
 }
 
 /** The copy's digests against the source's; a mismatch undoes the delta. */
