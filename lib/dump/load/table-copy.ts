@@ -147,7 +147,11 @@ export class SequentialCopies {
       this.running = this.copy.run(this.target).then((rows) => this.stored.add(table.name, rows));
       this.running.catch(() => {});
     }
-    this.queued.push(this.copy.add(file, compressed));
+    const added = this.copy.add(file, compressed);
+    // A failed COPY rejects every file queued behind it, and `end` drops the
+    // queue: the failure reaches the caller through `running`, not these.
+    added.catch(() => {});
+    this.queued.push(added);
     if (!this.target.streamsCopy) await this.end();
     else if (this.queued.length > 4) await this.queued.shift();
   }

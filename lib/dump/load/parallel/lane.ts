@@ -56,7 +56,10 @@ export class Lane {
 
   /** Loads a file of the table under way; waits while too many are queued. */
   async addFile(file: ManifestDataFile, compressed: Buffer): Promise<void> {
-    this.files.push(this.copy!.add(file, compressed));
+    const added = this.copy!.add(file, compressed);
+    // The COPY's own failure is reported by its run; files queued behind it may never be awaited.
+    added.catch(() => {});
+    this.files.push(added);
     if (this.files.length > 4) await this.files.shift();
   }
 
