@@ -6,8 +6,8 @@ import { writeDumpArchive } from "@/lib/dump/write/write";
 import { channels, listen } from "@/lib/cluster/notify";
 import { AppError, publicFailureMessage, systemErrorCode } from "@/lib/errors";
 import { log } from "@/lib/log";
-import { enableReadOnly } from "@/lib/read-only";
-import { pauseScheduler } from "@/lib/scheduler";
+import { disableReadOnly, enableReadOnly } from "@/lib/read-only";
+import { pauseScheduler, resumeScheduler } from "@/lib/scheduler";
 import { sealForStore } from "@/lib/secrets/sealed-box";
 import { instanceId } from "@/lib/settings";
 import {
@@ -186,36 +186,70 @@ async function dump(
   // A failed or cancelled dump destroys the file stream; the error reaches us
   // through writeDumpArchive's promise.
   out.on("error", () => {});
-  const result = await writeDumpArchive(context.handle, out, {
-    sourceInstanceId: await instanceId(db),
-    secrets: sealedForStore(context, await getMigration(db, id)),
-    // The base copy: users keep working, capture records what they change.
-    writesFrozen: false,
-    signal,
-    onProgress: (p) =>
-      writer.report({
-        fraction: p.fraction,
-        bytesDone: p.bytesDone,
-        bytesTotal: p.bytesTotal,
-      }),
-  });
-  await writer.flush();
-  signal.throwIfAborted();
-  await step("dump", {
-    state: "upload",
-    progress: progressFor("upload", 0),
-    copySnapshot: result.manifest.snapshot ?? null,
-    archiveSha256: result.sha256,
-    archiveBytes: result.bytes,
-    bytesDone: 0,
-    bytesTotal: result.bytes,
-    throughputBytesPerSecond: null,
-    etaSeconds: null,
-  });
-  const row = await getMigration(db, id);
-  if (!row) throw new MigrationGone("row vanished");
-  return row;
+  // PGlite is one connection: a snapshot held for the whole dump would make
+  // every request wait behind it. There the base dump runs with writes
+  // frozen instead (reads go on, batch by batch), and the upload and the
+  // cloud's restore, the longer part, run writable. PostgreSQL reads the base
+  // on connections of its own while users write.
+  const freeze = context.handle.engine === "pglite";
+  const migration = await getMigration(db, id);
+  if (freeze) await freezeWrites(context, migration!);
+  try {
+    signal.throwIfAborted();
+    const result = await writeDumpArchive(context.handle, out, {
+      sourceInstanceId: await instanceId(db),
+      secrets: sealedForStore(context, migration),
+      writesFrozen: freeze,
+      signal,
+      onProgress: (p) =>
+        writer.report({
+          fraction: p.fraction,
+          bytesDone: p.bytesDone,
+          bytesTotal: p.bytesTotal,
+        }),
+    });
+    await writer.flush();
+    signal.throwIfAborted();
+    await step("dump", {
+      state: "upload",
+      progress: progressFor("upload", 0),
+      copySnapshot: result.manifest.snapshot ?? null,
+      archiveSha256: result.sha256,
+      archiveBytes: result.bytes,
+      bytesDone: 0,
+      bytesTotal: result.bytes,
+      throughputBytesPerSecond: null,
+      etaSeconds: null,
+    });
+    const row = await getMigration(db, id);
+    if (!row) throw new MigrationGone("row vanished");
+    return row;
+  } finally {
+    if (freeze) await thawWrites(context, migration!);
+  }
 }
+
+/** Read-only on (its drain included) and the scheduler paused, for this migration. */
+async function freezeWrites(context: MigrationContext, row: MigrationRow): Promise<void> {
+  await enableReadOnly(context.handle, {
+    reason: "migrating to the cloud",
+    source: migrationSource(row.id),
+    actorId: row.startedById,
+    drainTimeoutMs: context.readOnlyDrainMs,
+  });
+  await pauseScheduler(context.handle.db, {
+    reason: migrationSource(row.id),
+    drainTimeoutMs: context.schedulerDrainMs ?? 60_000,
+  });
+}
+
+/** The base's freeze lifted (PGlite): the upload runs with users working. */
+async function thawWrites(context: MigrationContext, row: MigrationRow): Promise<void> {
+  await disableReadOnly(context.handle);
+  await resumeScheduler(context.handle.db);
+  log.info({ migration: row.id }, "base copy taken; writes resume while it uploads");
+}
+
 
 /**
  * The archive's secrets are sealed for the store's public key, never sent as
@@ -389,17 +423,7 @@ async function sync(
     await sendDelta(false);
   }
   await step("sync", { readOnlyFrom: new Date(), progress: progressFor("sync", 0.6) });
-  await enableReadOnly(context.handle, {
-    reason: "migrating to the cloud",
-    source: migrationSource(row.id),
-    actorId: row.startedById,
-    drainTimeoutMs: context.readOnlyDrainMs,
-  });
-  signal.throwIfAborted();
-  await pauseScheduler(db, {
-    reason: migrationSource(row.id),
-    drainTimeoutMs: context.schedulerDrainMs ?? 60_000,
-  });
+  await freezeWrites(context, row);
   signal.throwIfAborted();
   const applied = await sendDelta(true);
   if (applied.status !== "restored") {

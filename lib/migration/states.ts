@@ -46,7 +46,8 @@ export function progressFor(phase: Phase, fraction: number): number {
 export const stateLabels: Record<MigrationState, string> = {
   init: "Talking to the cloud…",
   setup: "Preparing to copy: recording changes from now on…",
-  dump: "Copying — you can keep working. Taking a consistent snapshot…",
+  // On PGlite (one connection) the snapshot freezes writes while it is taken: the banner says so.
+  dump: "Copying: taking a consistent snapshot…",
   upload: "Copying — you can keep working. Uploading the snapshot…",
   sync: "Switching over: read-only for a few seconds while the last changes are copied…",
   done: "Migrated",
