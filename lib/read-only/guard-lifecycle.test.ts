@@ -5,7 +5,7 @@ import { collections, readOnlyState } from "@/db/schema";
 import { startNodeServices } from "@/lib/cluster";
 import { AppError, pgErrorCode } from "@/lib/errors";
 import { prepareDatabase } from "@/lib/runtime/database";
-import { describeEachEngine } from "@/lib/testing/engines";
+import { createTestDatabase, describeEachEngine } from "@/lib/testing/engines";
 import { insertUser } from "@/lib/testing/fixtures";
 import { tableGuards } from "./guard";
 import {
@@ -191,6 +191,32 @@ describeEachEngine("read-only guard lifecycle", (database, engine) => {
       }
     } finally {
       await reader.end();
+    }
+  });
+
+  it("a reader in another database made from the same template does not count as one here", async () => {
+    const other = await createTestDatabase("postgres");
+    const reader = postgres(other.url!, { max: 1, onnotice: () => {} });
+    try {
+      const oid = async (url: string) => {
+        const c = postgres(url, { max: 1, onnotice: () => {} });
+        const [row] = await c`select 'public.collections'::regclass::oid::int as oid`;
+        await c.end();
+        return row?.oid as number;
+      };
+      // The same relation OID in both, as `create database … template` copies it.
+      expect(await oid(other.url!)).toBe(await oid(database().url!));
+      const reserved = await reader.reserve();
+      await reserved`begin`;
+      await reserved`select count(*) from collections`;
+      await enableReadOnly(database(), { reason: "test", source: "test" });
+      await disableReadOnly(database());
+      expect(await triggers()).toEqual([]);
+      await reserved`commit`;
+      reserved.release();
+    } finally {
+      await reader.end();
+      await other.drop();
     }
   });
 

@@ -146,8 +146,10 @@ export async function removeReadOnlyGuard(
         );
         if (state?.enabled !== false) return "read-only on" as const;
         await query(`set local lock_timeout = ${timeout}`);
+        // Relation OIDs repeat across databases made from one template.
         const inUse = await query(`select 1 from pg_locks
           where locktype = 'relation' and granted and pid <> pg_backend_pid()
+            and database = (select oid from pg_database where datname = current_database())
             and relation = ${quoteLiteral(`public.${t}`)}::regclass limit 1`);
         if (!inUse.length) {
           await query("savepoint drop_guard");
