@@ -11,7 +11,7 @@ export const cluster = pgSchema("liftoff_cluster");
 
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true });
 
-/** The read-only flag: one row. Enforcement is the trigger in lib/read-only. */
+/** The read-only flag: one row. Enforcement is the trigger in lib/read-only, present while this is on. */
 export const readOnlyState = cluster.table(
   "read_only_state",
   {

@@ -6,7 +6,12 @@ import { isProcessAlive } from "@/db/data-dir-lock";
 import { clusterNodes } from "@/db/schema";
 import { appVersion } from "@/lib/config/version";
 import { log } from "@/lib/log";
-import { readOnlyStatus, releaseLocalLease, setLocalReadOnlyState } from "@/lib/read-only";
+import {
+  readOnlyStatus,
+  releaseLocalLease,
+  removeReadOnlyGuard,
+  setLocalReadOnlyState,
+} from "@/lib/read-only";
 import { isSchedulerPaused, JobRunner, type JobDefinition } from "@/lib/scheduler";
 import { channels, listen } from "./notify";
 
@@ -50,8 +55,12 @@ export async function startNodeServices(
     const status = await readOnlyStatus(db);
     readOnly = status.enabled;
     setLocalReadOnlyState({ enabled: status.enabled, reason: status.reason });
-    // Switched off elsewhere: let go of the lock if this process holds it.
-    if (!status.enabled) await releaseLocalLease(handle);
+    if (!status.enabled) {
+      // Switched off elsewhere: let go of the lock if this process holds it.
+      await releaseLocalLease(handle);
+      // A disable leaves the guard on a table a long reader held; try again.
+      await removeReadOnlyGuard(db);
+    }
   };
   const heartbeat = async () => {
     schedulerPaused = await isSchedulerPaused(db);

@@ -1,10 +1,13 @@
-import { sql } from "drizzle-orm";
-import type { Database } from "@/db/client";
 import { READ_ONLY_MESSAGE } from "./message";
 import { readOnlyGuardPlan } from "./tables";
 
 /** Advisory-lock keys: (LIFT, 1) guards writes; see enableReadOnly for why a lock. */
 export const readOnlyLockKey = [0x4c494654, 1] as const;
+/**
+ * (LIFT, 100) serialises changes to the guard itself: installing it (held by
+ * enable until the flag is on) and removing it (only with the flag off).
+ */
+export const guardChangeLockKey = [0x4c494654, 100] as const;
 
 export const READ_ONLY_SQLSTATE = "25006";
 
@@ -84,42 +87,54 @@ begin
 end
 $guard$`;
 
-/** The statements that (re)install the guard on every app table; idempotent. */
-export function readOnlyGuardStatements(): string[] {
-  const statements = [checkFunction, guardFunction, rowGuardFunction];
-  for (const { table, exemption } of readOnlyGuardPlan()) {
-    const t = quoteIdent(table);
-    const statementTrigger = `create or replace trigger liftoff_read_only_guard before insert or update or delete or truncate on ${t} for each statement execute function public.liftoff_read_only_guard()`;
-    const dropRowTrigger = `drop trigger if exists liftoff_read_only_guard_row on ${t}`;
-    if (exemption === null) {
-      statements.push(statementTrigger, dropRowTrigger);
-    } else if (exemption.kind === "table") {
-      statements.push(`drop trigger if exists liftoff_read_only_guard on ${t}`, dropRowTrigger);
-    } else if (exemption.kind === "rows") {
-      const args = [exemption.column, ...exemption.keys].map(quoteLiteral).join(", ");
-      statements.push(
-        `create or replace trigger liftoff_read_only_guard before truncate on ${t} for each statement execute function public.liftoff_read_only_guard()`,
-        `create or replace trigger liftoff_read_only_guard_row before insert or update or delete on ${t} for each row execute function public.liftoff_read_only_guard_rows(${args})`,
-      );
-    } else {
-      const args = exemption.columns.map(quoteLiteral).join(", ");
-      statements.push(
-        `create or replace trigger liftoff_read_only_guard before insert or delete or truncate on ${t} for each statement execute function public.liftoff_read_only_guard()`,
-        `create or replace trigger liftoff_read_only_guard_row before update on ${t} for each row execute function public.liftoff_read_only_guard(${args})`,
-      );
-    }
-  }
-  return statements;
+export const GUARD_TRIGGERS = ["liftoff_read_only_guard", "liftoff_read_only_guard_row"] as const;
+
+/** The functions the triggers call; `create or replace`, so idempotent. */
+export function guardFunctionStatements(): string[] {
+  return [checkFunction, guardFunction, rowGuardFunction];
 }
 
-/**
- * Installs the guard. Run after migrations on every start, so a table a new
- * migration adds is guarded from its first start on.
- */
-export async function installReadOnlyGuard(db: Database): Promise<void> {
-  await db.transaction(async (tx) => {
-    // Two nodes starting at once would otherwise race on CREATE OR REPLACE.
-    await tx.execute(sql`select pg_advisory_xact_lock(${readOnlyLockKey[0]}, 100)`);
-    for (const statement of readOnlyGuardStatements()) await tx.execute(sql.raw(statement));
+export interface TableGuard {
+  table: string;
+  /** Trigger name → its `create or replace trigger` statement; empty for a fully exempt table. */
+  triggers: Map<string, string>;
+}
+
+/** What each app table carries while read-only mode is on. */
+export function tableGuards(): TableGuard[] {
+  return readOnlyGuardPlan().map(({ table, exemption }) => {
+    const t = quoteIdent(table);
+    const triggers = new Map<string, string>();
+    const create = (name: string, rest: string) =>
+      triggers.set(name, `create or replace trigger ${name} ${rest.replace("%t", t)}`);
+    if (exemption === null) {
+      create(
+        GUARD_TRIGGERS[0],
+        "before insert or update or delete or truncate on %t for each statement execute function public.liftoff_read_only_guard()",
+      );
+    } else if (exemption.kind === "rows") {
+      const args = [exemption.column, ...exemption.keys].map(quoteLiteral).join(", ");
+      create(
+        GUARD_TRIGGERS[0],
+        "before truncate on %t for each statement execute function public.liftoff_read_only_guard()",
+      );
+      create(
+        GUARD_TRIGGERS[1],
+        `before insert or update or delete on %t for each row execute function public.liftoff_read_only_guard_rows(${args})`,
+      );
+    } else if (exemption.kind === "columns") {
+      const args = exemption.columns.map(quoteLiteral).join(", ");
+      create(
+        GUARD_TRIGGERS[0],
+        "before insert or delete or truncate on %t for each statement execute function public.liftoff_read_only_guard()",
+      );
+      create(
+        GUARD_TRIGGERS[1],
+        `before update on %t for each row execute function public.liftoff_read_only_guard(${args})`,
+      );
+    }
+    return { table, triggers };
   });
 }
+
+export { quoteIdent, quoteLiteral };

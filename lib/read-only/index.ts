@@ -1,4 +1,10 @@
-export { installReadOnlyGuard, readOnlyGuardStatements, READ_ONLY_SQLSTATE } from "./guard";
+export { READ_ONLY_SQLSTATE, tableGuards } from "./guard";
+export {
+  readOnlyGuardTriggers,
+  reconcileReadOnlyGuard,
+  removeReadOnlyGuard,
+  type GuardTrigger,
+} from "./guard-lifecycle";
 export { isReadOnlyError, readOnlyRefusal } from "./errors";
 export { READ_ONLY_CODE, READ_ONLY_MESSAGE } from "./message";
 export {

@@ -7,17 +7,18 @@ import {
 } from "@/db/client";
 // Not the read-only barrel: the store prepares its restore targets with this
 // module and must not load the instance's sign-in code (maintenance.ts).
-import { installReadOnlyGuard } from "@/lib/read-only/guard";
+import { reconcileReadOnlyGuard } from "@/lib/read-only/guard-lifecycle";
 import { setLocalReadOnlyState } from "@/lib/read-only/local-state";
 import { readOnlyStatus } from "@/lib/read-only/mode";
 
 /**
  * Brings a database to what the code expects: committed migrations applied,
- * then the read-only guard (re)installed on every app table.
+ * then the read-only guard made to follow the persisted flag — on every app
+ * table (new ones included) while read-only is on, on none while it is off.
  */
 export async function prepareDatabase(handle: DatabaseHandle): Promise<void> {
   await migrateDatabase(handle);
-  await installReadOnlyGuard(handle.db);
+  await reconcileReadOnlyGuard(handle.db);
 }
 
 // Cached on globalThis so that dev-mode module reloads reuse one client (PGlite

@@ -12,7 +12,8 @@ import type { StoreKeys } from "./sealing-key";
  * archive into the fresh target, on PostgreSQL over two connections (the
  * restore is part of the instance's read-only window; a failure drops what
  * it created, so a retry finds the target empty again); then the target gets what
- * any Liftoff database has on start (newer migrations, the read-only guard),
+ * any Liftoff database has on start (newer migrations, the read-only guard
+ * following the flag),
  * so a cloud instance can start on it as it is. Secrets sealed for the
  * store's key are opened with it and kept sealed with the cloud-copy key; an
  * archive sealed for another key is refused before anything is written.

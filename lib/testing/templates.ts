@@ -11,7 +11,7 @@
  *
  * A template is used only while `drizzle/` is what it was made from, and
  * `createTestDatabase` still runs `prepareDatabase` on every copy, as the app
- * does on every start, so a guard change since the template is applied too.
+ * does on every start, so the read-only guard follows the copy's flag.
  */
 import crypto from "node:crypto";
 import fs from "node:fs";
