@@ -250,7 +250,6 @@ async function thawWrites(context: MigrationContext, row: MigrationRow): Promise
   log.info({ migration: row.id }, "base copy taken; writes resume while it uploads");
 }
 
-
 /**
  * The archive's secrets are sealed for the store's public key, never sent as
  * stored: the instance's own key would not open them in the cloud, and an
