@@ -84,10 +84,11 @@ test("an admin migrates a seeded instance while a member keeps working until the
   await adminPage.getByRole("button", { name: "Start migration" }).click();
   await expect(adminPage.getByTestId("migration-progress")).toBeVisible();
 
-  // While it copies, the member keeps working: no banner, editing on.
-  await expect(adminPage.getByTestId("migration-progress")).toContainText(
+  // While it uploads, the member keeps working: no banner, editing on. (On
+  // PGlite, one connection, the snapshot itself was taken with writes frozen.)
+  await expect(adminPage.getByTestId("migration-state")).toContainText(
     "Copying — you can keep working",
-    { timeout: 15_000 },
+    { timeout: 30_000 },
   );
   await expect(memberPage.getByTestId("read-only-banner")).toHaveCount(0);
   await expect(
@@ -211,8 +212,6 @@ test("an admin cancels a migration; the instance is writable again", async ({ pa
   await page.getByRole("button", { name: "Cancel migration" }).click();
   const dialog = page.getByRole("dialog");
   await expect(dialog).toBeVisible();
-  // While it copies the instance stays writable.
-  await expect(page.getByTestId("read-only-banner")).toHaveCount(0);
   // The other tab shows it without a reload.
   await expect(otherTab.getByTestId("migration-progress")).toBeVisible({ timeout: 15_000 });
   // Let the page's refresh land before looking again.
