@@ -13,11 +13,15 @@ import { seedDatabase } from "@/lib/seed";
 import { instanceId } from "@/lib/settings";
 import { describeEachEngine } from "@/lib/testing/engines";
 import { insertUser } from "@/lib/testing/fixtures";
-import { captureInstalled } from "./capture";
+import { tableDigests } from "@/lib/dump/delta/digest";
+import { serverDigests } from "@/lib/dump/testing/fixtures";
+import { pgErrorCode } from "@/lib/errors";
+import { captureInstalled, captureQuery, copiedRowsEstimate, frozenDigestSpecs } from "./capture";
 import { cancelMigration, startMigration } from "./control";
 import { movedSource, movedTo, resumeEditingHere } from "./cut-over";
 import { recoverMigrations } from "./recover";
 import { eventsSince } from "./row";
+import { isTerminal } from "./states";
 import { startMigrationRig, watchMigration, type MigrationRig } from "./testing/rig";
 
 /** Rows per app table (the migration's own tables aside). */
@@ -270,6 +274,127 @@ describeEachEngine("Migrate to Cloud", (database, engine) => {
     expect(after?.error).toBeNull();
     await db.delete(cloudMigration).where(eq(cloudMigration.id, row!.id));
   });
+
+  it("keeps every write acknowledged while the base is copied, and none commits once read-only is on", async () => {
+    const { db } = database();
+    // The base upload lasts a while: users keep working meanwhile.
+    rig.proxy.delayMs = 500;
+    type Model = Map<number, string | null>; // id → name (null: deleted)
+    const models: Record<"collections" | "dashboards", Model> = {
+      collections: new Map(),
+      dashboards: new Map(),
+    };
+    let phase = "init";
+    const acked: { phase: string; refusedBefore: boolean }[] = [];
+    let refusals = 0;
+    let afterEnd = 0;
+    let stop = false;
+    let bulk = false;
+    // Enough changes for a writable round: more than a tenth of the copy.
+    const threshold = Math.max(1000, (await copiedRowsEstimate(db)) / 10) + 200;
+    const write = async (i: number) => {
+      const table = i % 2 === 0 ? "collections" : "dashboards";
+      const model = models[table];
+      const alive = [...model].filter(([, name]) => name !== null).map(([id]) => id);
+      const name = `writer ${i}`;
+      if (phase === "upload" && !bulk) {
+        bulk = true;
+        const rows = rowsOf<{ id: number; name: string }>(
+          await db.execute(sql`insert into collections (name)
+            select 'bulk ' || g from generate_series(1, ${threshold}::int) g returning id, name`),
+        );
+        for (const row of rows) models.collections.set(row.id, row.name);
+      } else if (alive.length < 3 || i % 3 === 0) {
+        const [row] = rowsOf<{ id: number }>(
+          await db.execute(
+            sql`insert into ${sql.identifier(table)} (name) values (${name}) returning id`,
+          ),
+        );
+        model.set(row!.id, name);
+      } else if (i % 3 === 1) {
+        const id = alive[i % alive.length]!;
+        await db.execute(sql`update ${sql.identifier(table)} set name = ${name} where id = ${id}`);
+        model.set(id, name);
+      } else {
+        const id = alive[i % alive.length]!;
+        await db.execute(sql`delete from ${sql.identifier(table)} where id = ${id}`);
+        model.set(id, null);
+      }
+    };
+    const writer = (async () => {
+      for (let i = 0; !stop; i++) {
+        try {
+          await write(i);
+          acked.push({ phase, refusedBefore: refusals > 0 });
+        } catch (error) {
+          // From the read-only window on, every write is refused, in the database.
+          if (pgErrorCode(error) !== "25006") throw error;
+          refusals += 1;
+        }
+        // A few more tries once it ended (all refused after done, the cut-over holding).
+        if (isTerminal(phase)) afterEnd += 1;
+        if (afterEnd >= 5) return;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })();
+    let row;
+    try {
+      // The default cut-over: read-only stays once done, so the source stays as frozen.
+      const id = await startMigration(rig.context, admin);
+      row = await watchMigration(
+        rig,
+        id,
+        (r) => {
+          phase = r.state;
+          return isTerminal(r.state);
+        },
+        [],
+        120_000,
+      );
+      await writer;
+    } finally {
+      stop = true;
+      await writer.catch(() => {});
+    }
+    expect(row.state, row.error ?? "").toBe("done");
+    // Users worked during the base copy; the bulk made a writable delta round before the final one.
+    expect(acked.filter((a) => a.phase === "upload").length).toBeGreaterThan(3);
+    expect(row.deltaRound).toBeGreaterThanOrEqual(2);
+    // Once refused, refused for good: nothing committed after read-only came on.
+    expect(refusals).toBeGreaterThan(0);
+    expect(acked.filter((a) => a.refusedBefore)).toEqual([]);
+
+    const target = rig.store.ctx.targets.locate(row.externalId!);
+    const copy = await openDatabase(
+      target.engine === "postgres" ? { databaseUrl: target.url } : { pgliteDir: target.dir },
+    );
+    try {
+      // Every acknowledged write is in the copy.
+      for (const [table, model] of Object.entries(models)) {
+        const names = new Map(
+          rowsOf<{ id: number; name: string }>(
+            await copy.db.execute(sql`select id, name from ${sql.identifier(table)}`),
+          ).map((r) => [r.id, r.name]),
+        );
+        for (const [id, name] of model) {
+          expect(names.get(id) ?? null, `${table} ${id}`).toBe(name);
+        }
+      }
+      // The copy equals the frozen source, table by table: rows and content.
+      const specs = frozenDigestSpecs();
+      expect(await tableDigests(captureQuery(copy.db), specs)).toEqual(
+        await tableDigests(captureQuery(db), specs),
+      );
+      const source = await serverDigests(database());
+      const cloud = await serverDigests(copy);
+      for (const table of ["collections", "dashboards"]) {
+        expect(cloud[table], table).toBe(source[table]);
+      }
+    } finally {
+      await copy.close();
+    }
+    await resumeEditingHere(rig.context, admin);
+  }, 180_000);
 });
 
 /** Resolves once a CREATE TRIGGER (or any lock) waits on a copied table. */
