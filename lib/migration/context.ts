@@ -23,6 +23,12 @@ export interface MigrationContext {
   upload?: { multipartThreshold?: number; concurrency?: number; partSize?: number };
   /** Told of each delta the cloud applied (bench:migrate reports them; they are logged too). */
   onDelta?: (delta: DeltaReport) => void;
+  /**
+   * Tests only: awaited once change capture is installed, before setup
+   * records it. PGlite runs one query at a time, so no lock can hold setup
+   * there without holding the whole database (and the cancel with it).
+   */
+  testHoldAfterCapture?: () => Promise<void>;
 }
 
 /** One delta round, as the cloud applied it. */

@@ -1,10 +1,13 @@
 import { fork } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { desc, eq } from "drizzle-orm";
+import { desc, eq, sql } from "drizzle-orm";
 import postgres from "postgres";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { openDatabase } from "@/db/client";
+import { rowsOf } from "@/db/rows";
 import { cloudMigration, storeMigrations } from "@/db/schema";
+import { tableDigests } from "@/lib/dump/delta/digest";
 import type { Actor } from "@/lib/auth";
 import { readOnlyStatus } from "@/lib/read-only";
 import { readOnlyLockKey } from "@/lib/read-only/guard";
@@ -14,6 +17,7 @@ import type { ArchiveRestorer } from "@/lib/store/restorer";
 import { createTestDatabase, testEngines, type TestDatabase } from "@/lib/testing/engines";
 import { insertUser } from "@/lib/testing/fixtures";
 import { startStoreApiProxy, type StoreApiProxy } from "@/lib/upload/testing/store-api-proxy";
+import { captureInstalled, captureQuery, frozenDigestSpecs } from "./capture";
 import { movedSource, resumeEditingHere } from "./cut-over";
 import { recoverMigrations } from "./recover";
 import { getMigration, type MigrationRow } from "./row";
@@ -59,6 +63,7 @@ describe.runIf(testEngines().includes("postgres"))(
       front.onHold = () => {};
       rig.proxy.delayMs = 0;
       rig.store.ctx.restorer = realRestorer;
+      rig.proxy.plan = () => "pass";
     });
 
     /**
@@ -135,7 +140,14 @@ describe.runIf(testEngines().includes("postgres"))(
       }
       expect((await readOnlyStatus(database.db)).enabled).toBe(false);
       expect(await isSchedulerPaused(database.db)).toBe(false);
+      // Every ending, a crash's too, takes change capture away.
+      expect(await captureInstalled(database.db)).toBe(false);
       expect(fs.existsSync(path.join(rig.context.workDir, String(crashed.id)))).toBe(false);
+      if (row.state !== "done" && row.externalId) {
+        // Given up: the store's copy (or what there was of it) is gone.
+        expect(["aborted", "failed"]).toContain(await storeStateOf(row));
+        expect(await copyExists(row)).toBe(false);
+      }
       return row;
     }
 
@@ -157,6 +169,62 @@ describe.runIf(testEngines().includes("postgres"))(
         .where(eq(storeMigrations.externalId, row.externalId!));
       expect(row.restoredTables).toEqual(store?.tables);
       expect(row.restoredTables?.users).toBeGreaterThan(0);
+      // Complete: every frozen table of the copy equals the source's.
+      const target = rig.store.ctx.targets.locate(row.externalId!);
+      const copy = await openDatabase(
+        target.engine === "postgres" ? { databaseUrl: target.url } : { pgliteDir: target.dir },
+      );
+      try {
+        const specs = frozenDigestSpecs();
+        expect(await tableDigests(captureQuery(copy.db), specs)).toEqual(
+          await tableDigests(captureQuery(database.db), specs),
+        );
+      } finally {
+        await copy.close();
+      }
+    }
+
+    /** Whether the store's copy of this migration exists (its database). */
+    async function copyExists(row: MigrationRow): Promise<boolean> {
+      const target = rig.store.ctx.targets.locate(row.externalId!);
+      if (target.engine !== "postgres") throw new Error("the kill matrix runs on PostgreSQL");
+      const found = await database.db.execute(
+        sql`select 1 from pg_database where datname = ${target.database}`,
+      );
+      return rowsOf(found).length > 0;
+    }
+
+    /** Resolves once a lock on `relation` is waited for (not granted). */
+    async function lockAwaited(relation: string): Promise<void> {
+      for (;;) {
+        const waiting = await database.db.execute(sql`select 1 from pg_locks
+          where relation = to_regclass(${relation}) and not granted`);
+        if (rowsOf(waiting).length > 0) return;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    }
+
+    /** A transaction on its own connection that runs `statement` and stays open until released. */
+    function holdTransaction(statement: (tx: postgres.TransactionSql) => Promise<unknown>) {
+      const connection = postgres(database.url!, { max: 1, onnotice: () => {} });
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let began!: () => void;
+      const inside = new Promise<void>((resolve) => (began = resolve));
+      const done = connection
+        .begin(async (tx) => {
+          await statement(tx);
+          began();
+          await held;
+        })
+        .finally(() => connection.end());
+      return {
+        inside,
+        async release() {
+          release();
+          await done.catch(() => {});
+        },
+      };
     }
 
     it("store's create carried out, its answer lost: error, nothing frozen", async () => {
@@ -168,27 +236,23 @@ describe.runIf(testEngines().includes("postgres"))(
       expect(row.error).toMatch(/Interrupted/);
     });
 
-    it("during setup (waiting for writes to drain): error, read-only lifted, store upload aborted", async () => {
-      // A write in progress holds the read-only lock shared: setup waits on it.
-      const writer = postgres(database.url!, { max: 1, onnotice: () => {} });
-      let release!: () => void;
-      const held = new Promise<void>((resolve) => (release = resolve));
-      const transaction = writer.begin(async (tx) => {
-        await tx`select pg_advisory_xact_lock_shared(${readOnlyLockKey[0]}, ${readOnlyLockKey[1]})`;
-        await held;
-      });
+    it("during setup, installing capture (a writer holds a copied table): error, store upload aborted", async () => {
+      // A writer's ROW EXCLUSIVE lock on users: CREATE TRIGGER waits for it.
+      const writer = holdTransaction(
+        (tx) => tx`update users set name = name where id = ${admin.id}`,
+      );
       try {
-        const crashed = await killAt(() => rowReaches("setup"));
+        await writer.inside;
+        const crashed = await killAt(async () => {
+          await rowReaches("setup");
+          await lockAwaited("public.users");
+        });
         expect(crashed.state).toBe("setup");
-        release();
-        await transaction;
+        await writer.release();
         const row = await restart(crashed);
         expect(row.state).toBe("error");
-        expect(await storeStateOf(row)).toBe("aborted");
       } finally {
-        release();
-        await transaction.catch(() => {});
-        await writer.end();
+        await writer.release();
       }
     });
 
@@ -285,5 +349,98 @@ describe.runIf(testEngines().includes("postgres"))(
       expect(await storeStateOf(row)).toBe("failed");
       expect((await getMigration(database.db, row.id))?.restoredTables).toBeNull();
     });
+
+    it("building the final delta (read-only on, scheduler paused): error, copy dropped", async () => {
+      // The switch waits for a writer holding the read-only lock shared; meanwhile
+      // the capture table is locked, so the delta build that follows waits on it.
+      const writer = holdTransaction(
+        (tx) =>
+          tx`select pg_advisory_xact_lock_shared(${readOnlyLockKey[0]}, ${readOnlyLockKey[1]})`,
+      );
+      const capture = holdTransaction(async (tx) => {
+        await rowReadOnlyFrom();
+        await tx`lock table liftoff_capture.changes in access exclusive mode`;
+      });
+      try {
+        await writer.inside;
+        const crashed = await killAt(async () => {
+          await capture.inside;
+          await writer.release();
+          await lockAwaited("liftoff_capture.changes");
+          expect((await readOnlyStatus(database.db)).enabled).toBe(true);
+          expect(await isSchedulerPaused(database.db)).toBe(true);
+        });
+        expect(crashed.state).toBe("sync");
+        expect(crashed.deltaRound).toBe(0);
+        await capture.release();
+        expect(await storeStateOf(crashed)).toBe("base_restored");
+        const row = await restart(crashed);
+        expect(row.state).toBe("error");
+        expect(await storeStateOf(row)).toBe("aborted");
+        expect(row.error).toMatch(/partial copy was dropped/);
+      } finally {
+        await writer.release();
+        await capture.release();
+      }
+    });
+
+    it("final delta built, before its upload: error, copy dropped", async () => {
+      const crashed = await killAt(() => holdAt("POST /delta-url", "holdBefore"));
+      expect(crashed.state).toBe("sync");
+      expect(await storeStateOf(crashed)).toBe("base_restored");
+      const row = await restart(crashed);
+      expect(row.state).toBe("error");
+      expect(await storeStateOf(row)).toBe("aborted");
+    });
+
+    it("final delta on its way to the storage: error, copy dropped", async () => {
+      // Once its URL is issued, the delta's PUT stalls at the storage proxy.
+      front.plan = (call) => {
+        if (call === "POST /delta-url") rig.proxy.plan = () => "stall";
+        return "pass";
+      };
+      const crashed = await killAt(async () => {
+        while (!rig.proxy.requests.some((r) => r.method === "PUT" && r.fault === "stall")) {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      });
+      rig.proxy.plan = () => "pass";
+      expect(crashed.state).toBe("sync");
+      const row = await restart(crashed);
+      expect(row.state).toBe("error");
+      expect(await storeStateOf(row)).toBe("aborted");
+    });
+
+    it("final delta uploaded, before the store applied it: error, copy dropped", async () => {
+      const crashed = await killAt(() => holdAt("POST /delta", "holdBefore"));
+      expect(crashed.state).toBe("sync");
+      expect(await storeStateOf(crashed)).toBe("base_restored");
+      const row = await restart(crashed);
+      expect(row.state).toBe("error");
+      expect(await storeStateOf(row)).toBe("aborted");
+      expect(row.error).toMatch(/partial copy was dropped/);
+    });
+
+    it("the store applied the final delta, its answer lost: done, the copy complete", async () => {
+      const crashed = await killAt(() => holdAt("POST /delta", "holdAnswer"));
+      expect(crashed.state).toBe("sync");
+      expect(await storeStateOf(crashed)).toBe("restored");
+      front.requests.length = 0;
+      const row = await restart(crashed);
+      await expectDoneWithStoreCounts(row);
+      // The restart followed the store: no delta sent again.
+      expect(front.requests.map((r) => r.call)).not.toContain("POST /delta");
+    });
+
+    /** Resolves once the latest migration has recorded the start of its read-only window. */
+    async function rowReadOnlyFrom(): Promise<void> {
+      for (;;) {
+        const row = await database.db.query.cloudMigration.findFirst({
+          orderBy: desc(cloudMigration.id),
+        });
+        if (row?.state === "sync" && row.readOnlyFrom) return;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    }
   },
 );

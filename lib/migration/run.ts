@@ -162,6 +162,7 @@ type Step = (
 async function setUp(context: MigrationContext, row: MigrationRow, step: Step) {
   await step("init", { state: "setup", progress: 1 });
   await installCapture(context.handle.db, context.readOnlyDrainMs ?? 30_000);
+  await context.testHoldAfterCapture?.();
   await step("setup", { progress: progressFor("setup", 1) });
 }
 

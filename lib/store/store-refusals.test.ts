@@ -1,9 +1,12 @@
+import { createHash } from "node:crypto";
+import path from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { storeMigrations } from "@/db/schema";
-import { describeEachEngine } from "@/lib/testing/engines";
-import { callStore, createStoreMigration } from "./testing/client";
-import { startStoreHarness, type StoreHarness } from "./testing/harness";
+import { adminUrl, describeEachEngine } from "@/lib/testing/engines";
+import { callStore, createStoreMigration, createWithArchive } from "./testing/client";
+import { startStoreHarness, waitForSettled, type StoreHarness } from "./testing/harness";
+import { makeRealArchive, targetDigests, targetExists } from "./testing/real-archive";
 
 const MiB = 1024 * 1024;
 
@@ -151,4 +154,141 @@ describeEachEngine("store refusals", (database, engine) => {
     );
     expect(response.status).toBe(400);
   });
+
+  it("takes deltas only from its own migration, in order, once its base is restored", async () => {
+    const archive = await makeRealArchive(engine, path.join(harness.tmp, "base.tar"), {
+      scale: 0.01,
+    });
+    const m = await createWithArchive(harness, archive.file);
+    const theirs = await createStoreMigration(harness, "instance-b");
+    const route = `/${m.external_id}`;
+    const sha = "a".repeat(64);
+    // `null`: no token at all.
+    const deltaUrl = (round: unknown, token: string | null = m.token) =>
+      callStore(harness, "POST", `${route}/delta-url`, {
+        token: token ?? undefined,
+        body: { round },
+      });
+    const delta = (body: unknown, token: string | null = m.token) =>
+      callStore(harness, "POST", `${route}/delta`, { token: token ?? undefined, body });
+    const stored = async () =>
+      (
+        await database()
+          .db.select()
+          .from(storeMigrations)
+          .where(eq(storeMigrations.externalId, m.external_id))
+      )[0]!;
+
+    // Before its base is restored: no delta, whatever the round.
+    expect(await deltaUrl(1)).toMatchObject({
+      status: 409,
+      body: { error: { code: "conflict:state" } },
+    });
+    expect(await delta({ round: 1, sha256: sha, size: 1 })).toMatchObject({
+      status: 409,
+      body: { error: { code: "conflict:state" } },
+    });
+    expect((await stored()).state).toBe("awaiting_upload");
+
+    const uploaded = await callStore(harness, "POST", `${route}/uploaded`, {
+      token: m.token,
+      body: { sha256: archive.sha256, size: archive.size, base: true },
+    });
+    expect(uploaded.status).toBe(202);
+    expect((await waitForSettled(harness, m.external_id, m.token)).status).toBe("base_restored");
+    const target = harness.ctx.targets.locate(m.external_id);
+    const copyBefore = await targetDigests(target);
+
+    // Outsiders: no token, a wrong one, another migration's.
+    for (const call of [
+      () => deltaUrl(1, null),
+      () => delta({ round: 1, sha256: sha, size: 1 }, null),
+      () => deltaUrl(1, "lft_mig_" + "x".repeat(43)),
+    ]) {
+      expect(await call()).toMatchObject({
+        status: 401,
+        body: { error: { code: "unauthorized:token" } },
+      });
+    }
+    for (const call of [
+      () => deltaUrl(1, theirs.token),
+      () => delta({ round: 1, sha256: sha, size: 1 }, theirs.token),
+    ]) {
+      expect(await call()).toMatchObject({
+        status: 403,
+        body: { error: { code: "forbidden:migration" } },
+      });
+    }
+    // Bad bodies.
+    for (const body of [
+      { round: 0 },
+      { round: -1 },
+      { round: 1.5 },
+      { round: "1" },
+      { round: 1001 },
+      { round: 1, extra: true },
+    ]) {
+      const reply = await callStore(harness, "POST", `${route}/delta-url`, {
+        token: m.token,
+        body,
+      });
+      expect(reply, JSON.stringify(body)).toMatchObject({
+        status: 400,
+        body: { error: { code: "invalid:input" } },
+      });
+    }
+    for (const body of [
+      { round: 0, sha256: sha, size: 1 },
+      { round: 1, sha256: "xyz", size: 1 },
+      { round: 1, sha256: "g".repeat(64), size: 1 },
+      { round: 1, sha256: sha, size: -1 },
+      { round: 1, sha256: sha },
+    ]) {
+      expect(await delta(body), JSON.stringify(body)).toMatchObject({
+        status: 400,
+        body: { error: { code: "invalid:input" } },
+      });
+    }
+    // Rounds out of order: the next is 1.
+    expect(await deltaUrl(2)).toMatchObject({
+      status: 409,
+      body: { error: { code: "conflict:delta_round" } },
+    });
+    expect(await delta({ round: 2, sha256: sha, size: 1 })).toMatchObject({
+      status: 409,
+      body: { error: { code: "conflict:delta_round" } },
+    });
+    // Round 1 declared before anything was uploaded for it.
+    expect(await delta({ round: 1, sha256: sha, size: 1 })).toMatchObject({
+      status: 409,
+      body: { error: { code: "conflict:object" } },
+    });
+    // Uploaded, but not what is declared.
+    const url = await deltaUrl(1);
+    expect(url.status).toBe(200);
+    const bytes = Buffer.from("not the delta that was declared");
+    const put = await fetch(url.body.upload_url as string, {
+      method: "PUT",
+      headers: url.body.upload_headers as Record<string, string>,
+      body: new Uint8Array(bytes),
+    });
+    expect(put.status).toBe(200);
+    const actual = createHash("sha256").update(bytes).digest("hex");
+    expect(await delta({ round: 1, sha256: sha, size: bytes.length })).toMatchObject({
+      status: 422,
+      body: { error: { code: "unprocessable:checksum_mismatch" } },
+    });
+    // What was uploaded is no delta: refused, and the copy is dropped with it.
+    // (Before that: nothing above changed the migration or its copy.)
+    const after = await stored();
+    expect(after.state).toBe("base_restored");
+    expect(after.deltaRound).toBe(0);
+    expect(await targetDigests(target)).toEqual(copyBefore);
+    const garbage = await delta({ round: 1, sha256: actual, size: bytes.length });
+    expect(garbage.status).toBe(422);
+    expect(garbage.body.error?.code).toMatch(/^unprocessable:delta_/);
+    expect((await stored()).state).toBe("failed");
+    expect(await targetExists(target, adminUrl())).toBe(false);
+    // A real archive restored on PGlite, on a busy machine: more than the default 30 s.
+  }, 120_000);
 });
