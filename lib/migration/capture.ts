@@ -24,8 +24,10 @@ export async function copiedRowsEstimate(db: Database): Promise<number> {
   const tables = capturedTables().map(quoteLiteral).join(", ");
   const [row] = rowsOf<{ rows: string | number | null }>(
     await db.execute(
-      sql.raw(`select coalesce(sum(greatest(c.reltuples, 0)), 0) as rows
+      // reltuples is -1 until a table is first analyzed; the live-row count fills in.
+      sql.raw(`select coalesce(sum(greatest(c.reltuples, s.n_live_tup, 0)), 0) as rows
       from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      left join pg_stat_user_tables s on s.relid = c.oid
       where n.nspname = 'public' and c.relkind = 'r' and c.relname in (${tables})`),
     ),
   );

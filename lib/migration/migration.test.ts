@@ -239,6 +239,44 @@ describeEachEngine("Migrate to Cloud", (database, engine) => {
     }, 90_000);
   }
 
+  it("cancels while the cloud restores the base: the store aborts it and drops what it restored", async () => {
+    let restoring!: () => void;
+    const restoreStarted = new Promise<void>((resolve) => (restoring = resolve));
+    let finish!: () => void;
+    const mayFinish = new Promise<void>((resolve) => (finish = resolve));
+    const realRestorer = rig.store.ctx.restorer;
+    rig.store.ctx.restorer = async (archive, target, limits) => {
+      restoring();
+      await mayFinish;
+      return realRestorer(archive, target, limits);
+    };
+    try {
+      const id = await startMigration(rig.context, admin, { afterDone: "writable" });
+      await restoreStarted;
+      await cancelMigration(rig.context, admin, id);
+      const row = await watchMigration(rig, id);
+      expect(row.state).toBe("cancelled");
+      // The store took the abort in the middle of the restore; the restore
+      // then ends, finds it aborted and drops what it made.
+      finish();
+      const deadline = Date.now() + 30_000;
+      while ((await targetExists(rig, row.externalId!)) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(await targetExists(rig, row.externalId!)).toBe(false);
+      const [store] = await database()
+        .db.select({ state: storeMigrations.state })
+        .from(storeMigrations)
+        .where(eq(storeMigrations.externalId, row.externalId!));
+      expect(store?.state).toBe("aborted");
+      expect(await captureInstalled(database().db)).toBe(false);
+      await waitUntilIdle(rig);
+    } finally {
+      finish();
+      rig.store.ctx.restorer = realRestorer;
+    }
+  }, 90_000);
+
   it("ends a migration whose node died mid-dump as error, and lifts everything it held", async () => {
     const { db } = database();
     const [row] = await db

@@ -152,6 +152,19 @@ export async function abortMigration(ctx: StoreContext, m: StoreMigration) {
     log.info({ store_migration: m.externalId }, "store migration aborted after its base copy");
     return { status: row.state, multipart: "none" } satisfies AbortedReply;
   }
+  if (m.awaitsDelta && unfinishedStates.includes(m.state)) {
+    // A base still being verified or restored: it will never be completed,
+    // so it goes. The restore finds the migration aborted when it ends, and
+    // drops what it restored (verify.ts).
+    const row = await transition(ctx, m, {
+      state: "aborted",
+      failureReason:
+        "Aborted by the instance while its base copy was being restored; the partial copy is dropped.",
+    });
+    await ctx.storage.deleteObject(m.objectKey).catch(() => {});
+    log.info({ store_migration: m.externalId }, "store migration aborted during its base restore");
+    return { status: row.state, multipart: "none" } satisfies AbortedReply;
+  }
   assertAwaitingUpload(m);
   const multipart = m.uploadId
     ? await ctx.storage.abortMultipart(m.objectKey, m.uploadId)

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { eq } from "drizzle-orm";
+import { and, eq, ne } from "drizzle-orm";
 import { storeMigrations, type StoreMigration } from "@/db/schema";
 import { AppError, publicFailureMessage } from "@/lib/errors";
 import { log } from "@/lib/log";
@@ -74,10 +74,11 @@ export async function markUploaded(
 }
 
 export async function fail(ctx: StoreContext, id: number, reason: string): Promise<void> {
+  // An abort that came first stands: the instance gave the migration up.
   await ctx.db
     .update(storeMigrations)
     .set({ state: "failed", failureReason: reason })
-    .where(eq(storeMigrations.id, id));
+    .where(and(eq(storeMigrations.id, id), ne(storeMigrations.state, "aborted")));
   log.warn({ store_migration_id: id, reason }, "store migration failed");
 }
 

@@ -101,66 +101,108 @@ $capture$`,
 }
 
 /**
- * Installs capture on every copied table, in one transaction: from its
- * commit on, every committed write is recorded. `CREATE TRIGGER` takes each
- * table's SHARE ROW EXCLUSIVE lock, so it waits for writers already in a
- * table; `lockTimeoutMs` bounds that wait.
+ * Installs capture on every copied table. The schema and the changes table
+ * first; then each table's trigger in a transaction of its own. `CREATE
+ * TRIGGER` takes the table's SHARE ROW EXCLUSIVE lock, so it waits for
+ * writers already in that table (`lockTimeoutMs` bounds the wait); holding
+ * one table's lock at a time, it can never deadlock with a writer that holds
+ * another table and wants this one (all tables in one transaction did, and
+ * PostgreSQL then aborts one of the two, maybe the user's write). A write
+ * that reached a table before its trigger was committed, before the install
+ * went on: the base snapshot, taken after the last table, holds it.
+ * On a failure what was installed is removed again.
  */
 export async function installCapture(db: Database, lockTimeoutMs = 30_000): Promise<void> {
-  await db.transaction(async (tx) => {
-    await tx.execute(sql.raw(`set local lock_timeout = ${Math.max(1, Math.floor(lockTimeoutMs))}`));
-    await tx.execute(sql`select pg_advisory_xact_lock(${captureLockKey[0]}, ${captureLockKey[1]})`);
-    const tables = capturedTables();
-    const query: TextQuery = async (text) =>
-      rowsOf<Record<string, string | null>>(await tx.execute(sql.raw(text))).map((r) =>
-        Object.values(r),
+  const timeout = `set local lock_timeout = ${Math.max(1, Math.floor(lockTimeoutMs))}`;
+  const tables = capturedTables();
+  try {
+    const keys = await db.transaction(async (tx) => {
+      await tx.execute(sql.raw(timeout));
+      await tx.execute(
+        sql`select pg_advisory_xact_lock(${captureLockKey[0]}, ${captureLockKey[1]})`,
       );
-    const keys = await primaryKeyColumns(query, tables);
-    await tx.execute(sql.raw(`create schema if not exists ${CAPTURE_SCHEMA}`));
-    // txid_current() is the writer's own transaction: a delta compares it with
-    // the snapshot of the copy before it (txid_visible_in_snapshot).
-    await tx.execute(
-      sql.raw(`create table if not exists ${changesTable} (
-        tbl text not null,
-        key text[] not null,
-        txid bigint not null default txid_current()
-      )`),
-    );
-    await tx.execute(
-      sql.raw(`create index if not exists changes_by_table on ${changesTable} (tbl, txid)`),
-    );
+      const query: TextQuery = async (text) =>
+        rowsOf<Record<string, string | null>>(await tx.execute(sql.raw(text))).map((r) =>
+          Object.values(r),
+        );
+      const found = await primaryKeyColumns(query, tables);
+      await tx.execute(sql.raw(`create schema if not exists ${CAPTURE_SCHEMA}`));
+      // txid_current() is the writer's own transaction: a delta compares it with
+      // the snapshot of the copy before it (txid_visible_in_snapshot).
+      await tx.execute(
+        sql.raw(`create table if not exists ${changesTable} (
+          tbl text not null,
+          key text[] not null,
+          txid bigint not null default txid_current()
+        )`),
+      );
+      await tx.execute(
+        sql.raw(`create index if not exists changes_by_table on ${changesTable} (tbl, txid)`),
+      );
+      return found;
+    });
     for (const table of tables) {
-      for (const statement of captureStatements(table, keys.get(table)!)) {
-        await tx.execute(sql.raw(statement));
-      }
+      await db.transaction(async (tx) => {
+        await tx.execute(sql.raw(timeout));
+        for (const statement of captureStatements(table, keys.get(table)!)) {
+          await tx.execute(sql.raw(statement));
+        }
+      });
     }
-  });
+  } catch (error) {
+    await removeCapture(db).catch(() => {});
+    throw error;
+  }
 }
 
 /**
- * Removes capture, triggers and records alike. Dropping a trigger takes its
- * table's ACCESS EXCLUSIVE lock, which waits behind every reader, so the wait
- * is bounded and retried: an ending never hangs on a long report query.
- * Idempotent; start-up removes what a crash left (see reconcileCapture).
+ * Removes capture, triggers and records alike: each table's triggers in a
+ * transaction of its own (one table lock at a time, as install), then the
+ * schema. Dropping a trigger takes its table's ACCESS EXCLUSIVE lock, which
+ * waits behind every reader, so each wait is bounded and retried: an ending
+ * never hangs on a long report query. Idempotent; a crash's leftovers are
+ * removed on start-up (lib/migration/recover.ts).
  */
 export async function removeCapture(
   db: Database,
   { lockTimeoutMs = 2_000, attempts = 10 } = {},
 ): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await db.transaction(async (tx) => {
-        await tx.execute(sql.raw(`set local lock_timeout = ${lockTimeoutMs}`));
-        await tx.execute(
-          sql`select pg_advisory_xact_lock(${captureLockKey[0]}, ${captureLockKey[1]})`,
-        );
-        await tx.execute(sql.raw(`drop schema if exists ${CAPTURE_SCHEMA} cascade`));
-      });
-      return;
-    } catch (error) {
-      if (attempt >= attempts) throw error;
+  const withRetry = async (work: () => Promise<void>) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await work();
+      } catch (error) {
+        if (attempt >= attempts) throw error;
+      }
     }
+  };
+  const timeout = sql.raw(`set local lock_timeout = ${lockTimeoutMs}`);
+  const captured = rowsOf<{ table: string }>(
+    await db.execute(sql`select c.relname as table from pg_trigger t
+      join pg_class c on c.oid = t.tgrelid
+      join pg_namespace n on n.oid = c.relnamespace and n.nspname = 'public'
+      where t.tgname in ('liftoff_capture', 'liftoff_capture_truncate')
+      group by c.relname order by c.relname`),
+  );
+  for (const { table } of captured) {
+    await withRetry(() =>
+      db.transaction(async (tx) => {
+        await tx.execute(timeout);
+        const t = `public.${quoteIdent(table)}`;
+        await tx.execute(sql.raw(`drop trigger if exists liftoff_capture on ${t}`));
+        await tx.execute(sql.raw(`drop trigger if exists liftoff_capture_truncate on ${t}`));
+      }),
+    );
   }
+  await withRetry(() =>
+    db.transaction(async (tx) => {
+      await tx.execute(timeout);
+      await tx.execute(
+        sql`select pg_advisory_xact_lock(${captureLockKey[0]}, ${captureLockKey[1]})`,
+      );
+      await tx.execute(sql.raw(`drop schema if exists ${CAPTURE_SCHEMA} cascade`));
+    }),
+  );
 }
 
 /** Whether any capture trigger or the capture schema exists (tests, start-up). */
