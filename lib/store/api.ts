@@ -28,6 +28,7 @@ import {
   migrationStatus,
   singleUploadUrl,
   unfinishedStates,
+  type UploadUrl,
 } from "./migrations";
 import { completeMultipart, reissuePartUrls, startMultipart } from "./multipart";
 import { restorableRefusal } from "./restorable";
@@ -85,6 +86,15 @@ function readQuery<S extends z.ZodType>(url: URL, schema: S): z.output<S> {
 
 type Handler = (ctx: StoreContext, request: Request, id: string) => Promise<Response>;
 
+/** A presigned single PUT as the wire spells it: an archive's, or a delta's. */
+function uploadUrlReply(upload: UploadUrl): SingleUploadReply {
+  return {
+    upload_url: upload.url,
+    upload_headers: upload.headers,
+    expires_at: upload.expiresAt.toISOString(),
+  };
+}
+
 /** Order in every handler: parse → authenticate (token of THIS migration) → act. */
 const routes: Record<string, Handler> = {
   async "GET /:id"(ctx, request, id) {
@@ -101,12 +111,7 @@ const routes: Record<string, Handler> = {
   },
   async "POST /:id/upload-url"(ctx, request, id) {
     const m = await authenticateMigration(ctx, id, request.headers.get("authorization"));
-    const upload = await singleUploadUrl(ctx, m);
-    return json(200, {
-      upload_url: upload.url,
-      upload_headers: upload.headers,
-      expires_at: upload.expiresAt.toISOString(),
-    } satisfies SingleUploadReply);
+    return json(200, uploadUrlReply(await singleUploadUrl(ctx, m)));
   },
   async "POST /:id/multipart"(ctx, request, id) {
     const body = await readBody(request, startMultipartBody);
@@ -137,12 +142,7 @@ const routes: Record<string, Handler> = {
   async "POST /:id/delta-url"(ctx, request, id) {
     const body = await readBody(request, deltaUrlBody);
     const m = await authenticateMigration(ctx, id, request.headers.get("authorization"));
-    const upload = await deltaUploadUrl(ctx, m, body.round);
-    return json(200, {
-      upload_url: upload.url,
-      upload_headers: upload.headers,
-      expires_at: upload.expiresAt.toISOString(),
-    } satisfies SingleUploadReply);
+    return json(200, uploadUrlReply(await deltaUploadUrl(ctx, m, body.round)));
   },
   async "POST /:id/delta"(ctx, request, id) {
     const body = await readBody(request, deltaBody);
