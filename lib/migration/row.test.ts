@@ -47,7 +47,8 @@ describeEachEngine("migration row and its event log", (database) => {
       for (let progress = 51; progress <= 99; progress++) {
         await updateMigration(db, row.id, "upload", { progress });
       }
-      await updateMigration(db, row.id, "upload", { state: "done", progress: 100 });
+      await updateMigration(db, row.id, "upload", { state: "sync", progress: 90 });
+      await updateMigration(db, row.id, "sync", { state: "done", progress: 100 });
       await stampReadOnlyEnd(db, row.id);
     } finally {
       writing = false;

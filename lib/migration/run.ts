@@ -92,24 +92,17 @@ async function runPhases(context: MigrationContext, id: number): Promise<void> {
       row = await dump(context, id, step, gone, abort.signal);
     }
     let restored: { tables: Record<string, number> };
-    // The state `done` is reached from: `sync`, or `upload` for a migration
-    // begun before deltas existed, whose store restores it whole.
-    let last: MigrationRow["state"] = "sync";
     if (row.state === "upload") {
       const base = await upload(context, row, gone, abort.signal, resumed);
-      if ("tables" in base) {
-        restored = base;
-        last = "upload";
-      } else {
-        await step("upload", {
-          state: "sync",
-          progress: progressFor("sync", 0),
-          cloudPhase: null,
-          cloudQueuePosition: null,
-        });
-        row = (await getMigration(db, id)) ?? row;
-        restored = await sync(context, row, step, abort.signal, false);
-      }
+      await step("upload", {
+        state: "sync",
+        progress: progressFor("sync", 0),
+        cloudPhase: null,
+        cloudQueuePosition: null,
+      });
+      row = (await getMigration(db, id)) ?? row;
+      // A migration begun before deltas existed: its store restored it whole.
+      restored = "tables" in base ? base : await sync(context, row, step, abort.signal, false);
     } else if (row.state === "sync") {
       restored = await sync(context, row, step, abort.signal, true);
     } else {
@@ -120,7 +113,7 @@ async function runPhases(context: MigrationContext, id: number): Promise<void> {
     // Before `done`: whoever sees done finds the cut-over in place. Should the
     // step fail (a cancel), the clean-up lifts the moved hold like its own.
     await settleCutOver(context, row);
-    await step(last, {
+    await step("sync", {
       state: "done",
       progress: 100,
       restoredTables: restored.tables,

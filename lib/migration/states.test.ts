@@ -8,7 +8,10 @@ describe("migration state machine", () => {
     expect(canTransition("init", "setup")).toBe(true);
     expect(canTransition("setup", "dump")).toBe(true);
     expect(canTransition("dump", "upload")).toBe(true);
-    expect(canTransition("upload", "done")).toBe(true);
+    expect(canTransition("upload", "sync")).toBe(true);
+    expect(canTransition("sync", "done")).toBe(true);
+    // The switch to the cloud is never skipped: the final delta completes the copy.
+    expect(canTransition("upload", "done")).toBe(false);
     expect(canTransition("init", "dump")).toBe(false);
     expect(canTransition("setup", "done")).toBe(false);
     expect(canTransition("upload", "dump")).toBe(false);
@@ -16,7 +19,7 @@ describe("migration state machine", () => {
   });
 
   it("lets any unfinished state end in error or cancelled", () => {
-    for (const from of ["init", "setup", "dump", "upload"] as const) {
+    for (const from of ["init", "setup", "dump", "upload", "sync"] as const) {
       expect(canTransition(from, "error")).toBe(true);
       expect(canTransition(from, "cancelled")).toBe(true);
     }
@@ -50,15 +53,17 @@ describe("progress bands", () => {
   it("maps each phase into its band and never past it", () => {
     expect(progressFor("init", 1)).toBe(0);
     expect(progressFor("setup", 0)).toBe(1);
-    expect(progressFor("setup", 1)).toBe(5);
-    expect(progressFor("dump", 0)).toBe(5);
-    expect(progressFor("dump", 0.5)).toBe(27);
-    expect(progressFor("dump", 1)).toBe(50);
-    expect(progressFor("upload", 1)).toBe(99);
+    expect(progressFor("setup", 1)).toBe(3);
+    expect(progressFor("dump", 0)).toBe(3);
+    expect(progressFor("dump", 0.5)).toBe(24);
+    expect(progressFor("dump", 1)).toBe(45);
+    expect(progressFor("upload", 1)).toBe(90);
+    expect(progressFor("sync", 0)).toBe(90);
+    expect(progressFor("sync", 1)).toBe(99);
     expect(progressFor("done", 0)).toBe(100);
-    expect(progressFor("upload", 7)).toBe(99);
-    expect(progressFor("upload", -1)).toBe(50);
-    expect(progressFor("dump", Number.NaN)).toBe(5);
+    expect(progressFor("upload", 7)).toBe(90);
+    expect(progressFor("upload", -1)).toBe(45);
+    expect(progressFor("dump", Number.NaN)).toBe(3);
   });
 
   it("is monotonic within a phase and across phases", () => {
