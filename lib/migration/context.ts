@@ -42,6 +42,8 @@ export interface DeltaReport {
   bytes: number;
   /** From the start of its build to the cloud's answer. */
   ms: number;
+  /** Of which writing the archive (a final delta's digests included). */
+  writeMs: number;
 }
 
 export function archivePathFor(context: MigrationContext, id: number): string {

@@ -388,6 +388,7 @@ async function sync(
       delta: { round, since: since!, final, digests: final ? frozenDigestSpecs() : undefined },
     });
     signal.throwIfAborted();
+    const writeMs = Date.now() - began;
     const applied = await uploadDelta({ store, file, round, signal });
     await fs.promises.rm(file, { force: true });
     since = written.manifest.snapshot!;
@@ -398,6 +399,7 @@ async function sync(
       keys: (written.manifest.delta?.keys ?? []).reduce((n, t) => n + t.rows, 0),
       bytes: written.bytes,
       ms: Date.now() - began,
+      writeMs,
     };
     log.info({ migration: row.id, ...report }, "delta applied by the cloud");
     context.onDelta?.(report);

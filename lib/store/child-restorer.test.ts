@@ -5,6 +5,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { AppError } from "@/lib/errors";
 import { defaultArchiveLimits } from "@/lib/dump/format/limits";
 import { adminUrl, describeEachEngine } from "@/lib/testing/engines";
+import { pgliteBlankCluster } from "@/lib/testing/templates";
 import { childProcessRestorer } from "./child-restorer";
 import { pgliteTargets, postgresTargets, type RestoreTargets } from "./targets";
 import {
@@ -36,7 +37,7 @@ describeEachEngine("the store's restore in a process of its own", (_database, en
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "liftoff-child-restore-"));
     archive = await makeRealArchive(engine, path.join(tmp, "source.tar"), { scale: 0.05 });
     targets =
-      engine === "postgres" ? postgresTargets(adminUrl()) : pgliteTargets(path.join(tmp, "cloud"));
+      engine === "postgres" ? postgresTargets(adminUrl()) : pgliteTargets(path.join(tmp, "cloud"), { blank: pgliteBlankCluster() });
   });
   afterAll(async () => {
     for (const id of made) await targets.drop(targets.locate(id));

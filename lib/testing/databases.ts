@@ -38,10 +38,12 @@ function withDatabase(url: string, database: string): string {
  * Creates an empty database of its own on `engine`, migrated, and a way to
  * drop it. Copied from the run's templates when the global setup made them
  * (lib/testing/templates.ts); prepared as the app prepares its database either way.
+ * `copyOf` (PostgreSQL): a copy of that database instead, e.g. one seeded once
+ * for many benchmark runs.
  */
 export async function createTestDatabase(
   engine: Engine,
-  options: { migrate?: boolean } = {},
+  options: { migrate?: boolean; copyOf?: string } = {},
 ): Promise<TestDatabase> {
   let handle: DatabaseHandle;
   let url: string | undefined;
@@ -53,7 +55,7 @@ export async function createTestDatabase(
     const name = `liftoff_test_${process.pid}_${crypto.randomBytes(4).toString("hex")}`;
     const admin = postgres(adminUrl(), { max: 1, onnotice: () => {} });
     try {
-      const template = migrate ? postgresTemplate() : undefined;
+      const template = options.copyOf ?? (migrate ? postgresTemplate() : undefined);
       await admin.unsafe(
         template ? `create database "${name}" template "${template}"` : `create database "${name}"`,
       );

@@ -21,6 +21,7 @@ import postgres from "postgres";
 import type { PGlite } from "@electric-sql/pglite";
 import { migrationsFolder, openDatabase, type Engine } from "@/db/client";
 import { prepareDatabase } from "@/lib/runtime/database";
+import { blankCluster } from "@/lib/store/targets";
 
 const envName = "LIFTOFF_TEST_TEMPLATES";
 
@@ -30,6 +31,8 @@ interface Templates {
   /** Dumped PGlite data folders: fresh from initdb, and migrated. */
   pgliteBlank?: string;
   pgliteMigrated?: string;
+  /** A closed, empty PGlite data folder, for the store's restore targets to copy. */
+  pgliteCluster?: string;
   /** A migrated PostgreSQL database nobody connects to, to copy. */
   postgresMigrated?: string;
 }
@@ -75,6 +78,11 @@ export function pgliteTemplate(migrated: boolean): Blob | undefined {
   return blob;
 }
 
+/** The empty PGlite folder restore targets copy (lib/store/targets.ts), if there is one. */
+export function pgliteBlankCluster(): string | undefined {
+  return current()?.pgliteCluster;
+}
+
 /** The migrated PostgreSQL database to copy, if there is one. */
 export function postgresTemplate(): string | undefined {
   return current()?.postgresMigrated;
@@ -109,6 +117,7 @@ export async function makeTemplates(
       } finally {
         await handle.close();
       }
+      templates.pgliteCluster = await blankCluster(dir, path.join(dir, "pglite-cluster"));
     }
     if (engines.includes("postgres")) {
       const name = `liftoff_template_${process.pid}_${crypto.randomBytes(4).toString("hex")}`;

@@ -29,7 +29,9 @@ export interface TableDigest extends DigestSpec {
  * partitioning relies on, so no value is printed as text — twice as fast as
  * hashing the row's text, and the digest is the read-only window's largest
  * cost), so that the order rows come in does not matter and no table is held
- * in memory. Equal rows hash alike on either engine; secrets are left out
+ * in memory. `sum` over bigint is exact (it returns numeric) and adds in
+ * 128-bit integers where it can: casting each hash to numeric first cost the
+ * query 15 %. Equal rows hash alike on either engine; secrets are left out
  * (comparableColumn). A digest proves the two tables hold the
  * same rows up to a 64-bit hash collision in a sum, which a copy does not
  * produce by accident.
@@ -38,30 +40,66 @@ export async function tableDigests(
   queries: TextQuery | TextQuery[],
   specs: DigestSpec[],
 ): Promise<TableDigest[]> {
-  // Several connections on one snapshot share the tables out: a digest is a
-  // scan of the table, and the window waits for the last one.
-  const lanes = Array.isArray(queries) ? queries : [queries];
-  const queue = [...specs];
-  const found = new Map<string, TableDigest>();
-  await Promise.all(
-    lanes.map(async (query) => {
-      for (let spec = queue.shift(); spec; spec = queue.shift()) {
-        const digest = await digestOf(query, spec);
-        if (digest) found.set(spec.table, digest);
-      }
-    }),
-  );
-  return specs.flatMap((spec) => found.get(spec.table) ?? []);
+  const work = new DigestWork(specs);
+  await Promise.all((Array.isArray(queries) ? queries : [queries]).map((q) => work.run(q)));
+  return work.results();
 }
 
-async function digestOf(query: TextQuery, spec: DigestSpec): Promise<TableDigest | null> {
-  if (spec.columns.length === 0) return null;
+/**
+ * The digests of `specs`, shared out among connections as they come free:
+ * the read-only window waits for the last one. (PostgreSQL scans a large
+ * table with parallel workers of its own; cutting tables into `ctid` ranges
+ * measured no faster on 2 cores.) `own` tables are digested only by the lane
+ * that may (a transaction digesting its own uncommitted changes), and by it
+ * first; then it helps with the rest.
+ */
+export class DigestWork {
+  private readonly shared: DigestSpec[];
+  private readonly own: DigestSpec[];
+  private readonly found = new Map<string, TableDigest>();
+
+  constructor(
+    private readonly specs: DigestSpec[],
+    own: ReadonlySet<string> = new Set(),
+  ) {
+    const digested = specs.filter((spec) => spec.columns.length > 0);
+    this.shared = digested.filter((spec) => !own.has(spec.table));
+    this.own = digested.filter((spec) => own.has(spec.table));
+  }
+
+  /** Digests tables on `query` until none is left (`own`: this lane may take the own tables). */
+  async run(query: TextQuery, { own = false } = {}): Promise<void> {
+    for (;;) {
+      const spec = (own ? this.own.shift() : undefined) ?? this.shared.shift();
+      if (!spec) return;
+      this.found.set(spec.table, await digestOf(query, spec));
+    }
+  }
+
+  /** Leaves what is not begun undone: the lanes finish their current table and return. */
+  stop(): void {
+    this.shared.length = 0;
+    this.own.length = 0;
+  }
+
+  /** Every digest, in the order of the specs; throws when one was left undone. */
+  results(): TableDigest[] {
+    return this.specs.flatMap((spec) => {
+      if (spec.columns.length === 0) return [];
+      const digest = this.found.get(spec.table);
+      if (!digest) throw new Error(`the digest of ${spec.table} was not taken`);
+      return [digest];
+    });
+  }
+}
+
+async function digestOf(query: TextQuery, spec: DigestSpec): Promise<TableDigest> {
   const values = spec.columns.map((c) => comparableColumn(spec.table, c)).join(", ");
   const excluded = spec.exclude ? rowsOutside(spec.exclude.column, spec.exclude.keys) : null;
   const conditions = [exportableRows(spec.table), excluded].filter(Boolean);
   const where = conditions.length ? ` where ${conditions.join(" and ")}` : "";
   const [row] = await query(
-    `select count(*)::text, coalesce(sum(hash_record_extended(row(${values}), 0)::numeric), 0)::text from ${qualified(spec.table)}${where}`,
+    `select count(*)::text, coalesce(sum(hash_record_extended(row(${values}), 0)), 0)::text from ${qualified(spec.table)}${where}`,
   );
   return { ...spec, digest: `${row![0]}:${row![1]}` };
 }

@@ -5,6 +5,7 @@ import type { Engine } from "@/db/client";
 import { DEFAULT_MAX_TEXT_BYTES } from "@/lib/dump/format/limits";
 import { statusReply } from "@/lib/store-contract";
 import { adminUrl, type TestDatabase } from "@/lib/testing/databases";
+import { pgliteBlankCluster } from "@/lib/testing/templates";
 import { handleStoreRequest } from "../api";
 import { defaultTokenTtlMs, type StoreContext } from "../context";
 import { dumpLoaderRestorer } from "../dump-restorer";
@@ -76,7 +77,7 @@ export async function startStoreHarness(
     kmsKeyId: "test-kms-key",
   });
   const inner: RestoreTargets =
-    engine === "postgres" ? postgresTargets(adminUrl()) : pgliteTargets(path.join(tmp, "cloud"));
+    engine === "postgres" ? postgresTargets(adminUrl()) : pgliteTargets(path.join(tmp, "cloud"), { blank: pgliteBlankCluster() });
   const created: RestoreTarget[] = [];
   const targets: RestoreTargets = {
     async create(externalId) {
