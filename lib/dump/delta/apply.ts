@@ -132,8 +132,7 @@ export async function applyDeltaArchive(
       round: delta.round,
       final: delta.final,
       snapshot: manifest.snapshot ?? null,
-      // Counting every table is a scan of the whole copy: only once, at the end.
-      tables: delta.final ? await rowCounts(target, manifest, digests) : {},
+      tables: delta.final ? rowCounts(digests, work.rowCounts()) : {},
       digests,
     };
   };
@@ -142,7 +141,12 @@ export async function applyDeltaArchive(
       handle,
       async (target) => {
         await target.query(`select pg_advisory_xact_lock(${applyLockKey[0]}, ${applyLockKey[1]})`);
-        const work = new DigestWork(expected, touched);
+        // Row counts too, once, at the end: a scan of every table no digest covers whole.
+        const work = new DigestWork(
+          expected,
+          touched,
+          delta.final ? countedTables(manifest, expected) : [],
+        );
         const beside = digestsOutside(handle, work, postgresLanes);
         beside.catch(() => {});
         try {
@@ -223,25 +227,21 @@ function checkDigests(expected: TableDigest[], actual: TableDigest[]): TableDige
   return actual;
 }
 
+/** The digests that count every row of their table (none left out by `exclude`). */
+const wholeDigests = (digests: TableDigest[]) => digests.filter((d) => !d.exclude);
+
+/** The tables whose rows no digest counts: counted beside the digests. */
+function countedTables(manifest: DumpManifest, digests: TableDigest[]): string[] {
+  const covered = new Set(wholeDigests(digests).map((d) => d.table));
+  return manifest.tables.map((t) => t.name).filter((name) => !covered.has(name));
+}
+
 /** Row counts: a digest's where it has one (no second scan), else counted. */
-async function rowCounts(
-  target: LoadTarget,
-  manifest: DumpManifest,
+function rowCounts(
   digests: TableDigest[],
-): Promise<Record<string, number>> {
-  const fromDigest = new Map(
-    digests.filter((d) => !d.exclude).map((d) => [d.table, Number(d.digest.split(":")[0])]),
-  );
-  const counts: Record<string, number> = {};
-  const rest = manifest.tables.map((t) => t.name).filter((name) => !fromDigest.has(name));
-  if (rest.length) {
-    const rows = await target.query(
-      rest
-        .map((name) => `select ${quoteLiteral(name)}, count(*)::text from ${qualified(name)}`)
-        .join(" union all "),
-    );
-    for (const [name, count] of rows) counts[name!] = Number(count);
-  }
-  for (const [name, count] of fromDigest) counts[name] = count;
+  counted: Record<string, number>,
+): Record<string, number> {
+  const counts = { ...counted };
+  for (const d of wholeDigests(digests)) counts[d.table] = Number(d.digest.split(":")[0]);
   return counts;
 }

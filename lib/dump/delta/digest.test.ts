@@ -17,12 +17,14 @@ describeEachEngine("table digests shared among lanes", (database) => {
     await db.execute(sql`insert into collections (name) values ('digest one'), ('digest two')`);
     const query = captureQuery(db);
 
-    const work = new DigestWork(specs, new Set(["settings"]));
+    const work = new DigestWork(specs, new Set(["settings", "collections"]), ["collections"]);
     await work.run(query);
-    // A lane that may not take `settings` leaves it: results refuse to be partial.
+    // A lane that may not take the own tables leaves them: results refuse to be partial.
     expect(() => work.results()).toThrow(/the digest of settings was not taken/);
+    expect(() => work.rowCounts()).toThrow(/the rows of collections were not counted/);
     await work.run(query, { own: true });
     const shared = work.results();
+    expect(work.rowCounts()).toEqual({ collections: 2 });
 
     // A table without columns has no digest; the rest match one lane's.
     expect(shared.map((d) => d.table)).toEqual(["settings", "collections"]);

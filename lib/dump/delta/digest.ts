@@ -54,29 +54,41 @@ export async function tableDigests(
  * first; then it helps with the rest.
  */
 export class DigestWork {
-  private readonly shared: DigestSpec[];
-  private readonly own: DigestSpec[];
+  private readonly shared: Job[];
+  private readonly own: Job[];
   private readonly found = new Map<string, TableDigest>();
+  private readonly counted = new Map<string, number>();
 
+  /** `counts`: tables only counted (no digest covers all their rows), in the same lanes. */
   constructor(
     private readonly specs: DigestSpec[],
     own: ReadonlySet<string> = new Set(),
+    private readonly counts: string[] = [],
   ) {
-    const digested = specs.filter((spec) => spec.columns.length > 0);
-    this.shared = digested.filter((spec) => !own.has(spec.table));
-    this.own = digested.filter((spec) => own.has(spec.table));
+    const jobs: Job[] = [
+      ...specs.filter((spec) => spec.columns.length > 0).map((spec) => ({ spec })),
+      ...counts.map((table) => ({ count: table })),
+    ];
+    const tableOf = (job: Job) => ("spec" in job ? job.spec.table : job.count);
+    this.shared = jobs.filter((job) => !own.has(tableOf(job)));
+    this.own = jobs.filter((job) => own.has(tableOf(job)));
   }
 
-  /** Digests tables on `query` until none is left (`own`: this lane may take the own tables). */
+  /** Takes jobs on `query` until none is left (`own`: this lane may take the own tables). */
   async run(query: TextQuery, { own = false } = {}): Promise<void> {
     for (;;) {
-      const spec = (own ? this.own.shift() : undefined) ?? this.shared.shift();
-      if (!spec) return;
-      this.found.set(spec.table, await digestOf(query, spec));
+      const job = (own ? this.own.shift() : undefined) ?? this.shared.shift();
+      if (!job) return;
+      if ("spec" in job) {
+        this.found.set(job.spec.table, await digestOf(query, job.spec));
+      } else {
+        const [row] = await query(`select count(*)::text from ${qualified(job.count)}`);
+        this.counted.set(job.count, Number(row![0]));
+      }
     }
   }
 
-  /** Leaves what is not begun undone: the lanes finish their current table and return. */
+  /** Leaves what is not begun undone: the lanes finish their current job and return. */
   stop(): void {
     this.shared.length = 0;
     this.own.length = 0;
@@ -91,7 +103,20 @@ export class DigestWork {
       return [digest];
     });
   }
+
+  /** The row count of each table counted. */
+  rowCounts(): Record<string, number> {
+    return Object.fromEntries(
+      this.counts.map((table) => {
+        const count = this.counted.get(table);
+        if (count === undefined) throw new Error(`the rows of ${table} were not counted`);
+        return [table, count];
+      }),
+    );
+  }
 }
+
+type Job = { spec: DigestSpec } | { count: string };
 
 async function digestOf(query: TextQuery, spec: DigestSpec): Promise<TableDigest> {
   const values = spec.columns.map((c) => comparableColumn(spec.table, c)).join(", ");
