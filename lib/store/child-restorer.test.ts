@@ -37,7 +37,9 @@ describeEachEngine("the store's restore in a process of its own", (_database, en
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "liftoff-child-restore-"));
     archive = await makeRealArchive(engine, path.join(tmp, "source.tar"), { scale: 0.05 });
     targets =
-      engine === "postgres" ? postgresTargets(adminUrl()) : pgliteTargets(path.join(tmp, "cloud"), { blank: pgliteBlankCluster() });
+      engine === "postgres"
+        ? postgresTargets(adminUrl())
+        : pgliteTargets(path.join(tmp, "cloud"), { blank: pgliteBlankCluster() });
   });
   afterAll(async () => {
     for (const id of made) await targets.drop(targets.locate(id));

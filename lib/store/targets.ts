@@ -73,7 +73,10 @@ export async function blankCluster(
 ): Promise<string> {
   if (fs.existsSync(blank)) return blank;
   fs.mkdirSync(rootDir, { recursive: true });
-  const making = path.join(rootDir, `.making-${process.pid}-${crypto.randomBytes(4).toString("hex")}`);
+  const making = path.join(
+    rootDir,
+    `.making-${process.pid}-${crypto.randomBytes(4).toString("hex")}`,
+  );
   try {
     const handle = await openDatabase({ pgliteDir: making });
     await handle.close();

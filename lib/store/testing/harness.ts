@@ -77,7 +77,9 @@ export async function startStoreHarness(
     kmsKeyId: "test-kms-key",
   });
   const inner: RestoreTargets =
-    engine === "postgres" ? postgresTargets(adminUrl()) : pgliteTargets(path.join(tmp, "cloud"), { blank: pgliteBlankCluster() });
+    engine === "postgres"
+      ? postgresTargets(adminUrl())
+      : pgliteTargets(path.join(tmp, "cloud"), { blank: pgliteBlankCluster() });
   const created: RestoreTarget[] = [];
   const targets: RestoreTargets = {
     async create(externalId) {
