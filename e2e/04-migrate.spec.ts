@@ -157,7 +157,9 @@ test("an admin migrates a seeded instance while a member keeps working until the
   await expect(adminPage.getByTestId("restored-tables")).toContainText("users:");
   // The link leads to the cloud side's record of the restore.
   await adminPage.getByTestId("migration-done").getByRole("link").click();
-  await expect(adminPage.getByTestId("cloud-instance")).toContainText("restored");
+  await expect(adminPage.getByTestId("cloud-instance")).toContainText(
+    "Restored: the copy is complete",
+  );
 
   // The member's page, never reloaded, now says where the instance went.
   const movedBanner = memberPage.getByTestId("moved-banner");

@@ -40,3 +40,29 @@ export function followStore(status: StoreStatus): CloudVerdict {
       return { next: "failed", reason: `the cloud reports a state this version does not know` };
   }
 }
+
+/** What the cloud copy page says for a store state, in words; an unknown state as it came. */
+export function cloudStateLabel(state: string | null): string {
+  switch (state) {
+    case null:
+      return "unknown";
+    case "awaiting_upload":
+      return "Waiting for the upload";
+    case "received":
+      return "Uploaded; waiting to be verified";
+    case "verifying":
+      return "Verifying the upload";
+    case "restoring":
+      return "Restoring the copy";
+    case "base_restored":
+      return "Base copy restored; the last changes have not arrived yet";
+    case "restored":
+      return "Restored: the copy is complete";
+    case "failed":
+      return "Failed";
+    case "aborted":
+      return "Ended before the copy was complete";
+    default:
+      return `"${state}" (a state this version does not know)`;
+  }
+}

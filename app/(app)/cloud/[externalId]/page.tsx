@@ -4,6 +4,7 @@ import { PageHeader, Panel } from "@/app/_components/ui";
 import { migrationContext } from "@/app/_lib/migration-context";
 import { requireAdmin } from "@/app/_lib/session";
 import { cloudCopyOf } from "@/lib/migration";
+import { cloudStateLabel } from "@/lib/migration/cloud-verdict";
 import { externalIdPattern } from "@/lib/store-contract";
 
 export const metadata: Metadata = { title: "Cloud copy" };
@@ -29,7 +30,7 @@ export default async function CloudCopyPage({
       <Panel>
         <dl className="grid grid-cols-2 gap-2 text-sm" data-testid="cloud-instance">
           <dt className="text-slate-500">State in the cloud</dt>
-          <dd>{copy.state ?? "unknown"}</dd>
+          <dd data-state={copy.state ?? undefined}>{cloudStateLabel(copy.state)}</dd>
           <dt className="text-slate-500">Cloud store</dt>
           <dd className="font-mono text-xs">{copy.storeUrl ?? "—"}</dd>
           {copy.reason && (
