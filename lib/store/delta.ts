@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { openDatabase } from "@/db/client";
 import type { StoreMigration } from "@/db/schema";
-import { applyDeltaArchive, besideLanes } from "@/lib/dump/delta/apply";
+import { applyDeltaArchive } from "@/lib/dump/delta/apply";
 import { ArchiveRefusal } from "@/lib/dump/format/errors";
 import { AppError, publicFailureMessage } from "@/lib/errors";
 import { log } from "@/lib/log";
@@ -90,7 +90,7 @@ export async function applyDelta(
     const target = ctx.targets.locate(m.externalId);
     const handle = await openDatabase(
       target.engine === "postgres"
-        ? { databaseUrl: target.url, maxConnections: 1 + besideLanes }
+        ? { databaseUrl: target.url, maxConnections: 2 }
         : { pgliteDir: target.dir },
     );
     let applied;

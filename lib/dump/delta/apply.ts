@@ -17,7 +17,7 @@ import { stableOutputSettings } from "../catalog";
 import { qualified, quoteIdent, quoteLiteral } from "../tables";
 import { verifyDumpArchive } from "../verify/verify";
 import { primaryKeyColumns, type KeyColumn } from "./capture";
-import { DigestWork, digestMismatch, type TableDigest } from "./digest";
+import { digestMismatch, tableDigests, type TableDigest } from "./digest";
 
 export interface ApplyDeltaOptions {
   /** The store's: opens the delta's secrets, sealed for its public key. */
@@ -79,81 +79,70 @@ export async function applyDeltaArchive(
     return zlib.gunzipSync(await readIndexed(fileHandle, entry), { maxOutputLength: bytes + 1 });
   };
   // The tables a final delta leaves alone are digested beside its transaction,
-  // on connections of their own (PostgreSQL), while it applies: they are as
-  // they will be, and the read-only window waits for the slowest digest. The
-  // transaction digests what it changed, then helps with the rest.
+  // on a second connection (PostgreSQL): they are as they will be, and the
+  // read-only window waits for the slowest digest.
   const touched = new Set(delta.keys.filter((list) => list.rows > 0).map((list) => list.name));
   const expected = delta.final ? (delta.digests ?? []) : [];
-  const postgresLanes = handle.engine === "postgres" ? besideLanes : 0;
-  const applyInside = async (
-    target: LoadTarget,
-    work: DigestWork,
-    beside: Promise<void>,
-  ): Promise<AppliedDelta> => {
-    await target.exec("set local session_replication_role = replica");
-    const keyColumns = await primaryKeyColumns(
-      target.query,
-      delta.keys.map((list) => list.name),
-    );
-    const brought = { settings: [] as string[], dataSources: [] as string[] };
-    for (const list of delta.keys) {
-      const key = keyColumns.get(list.name)!;
-      if (list.columns.join() !== key.map((k) => k.name).join()) {
-        throw new ArchiveRefusal(
-          "malformed",
-          `The delta's keys of ${list.name} are not that table's primary key.`,
-        );
-      }
-      const keys: (string | null)[][] = [];
-      for (const f of list.files) {
-        keys.push(...parseCopyRows(await textOf(f.path, f.bytes), key.length));
-      }
-      await deleteKeys(target, list.name, key, keys);
-      if (list.name === secretTables.settings) brought.settings.push(...keys.map((k) => k[0]!));
-      if (list.name === secretTables.dataSources) {
-        brought.dataSources.push(...keys.map((k) => k[0]!));
-      }
-    }
-    for (const table of manifest.tables) await insertRows(target, table, textOf);
-    const sequences = manifest.sequences.map(setSequenceSql);
-    if (sequences.length) await target.query(sequences.join(" union all "));
-    if (archiveKey) {
-      await resealLoadedSecrets(
-        target,
-        { from: archiveKey, to: options.instanceKey ?? null },
-        brought,
-      );
-    }
-    await target.exec("set local session_replication_role = origin");
-    await work.run(target.query, { own: true });
-    await beside;
-    const digests = delta.final ? checkDigests(expected, work.results()) : [];
-    return {
-      round: delta.round,
-      final: delta.final,
-      snapshot: manifest.snapshot ?? null,
-      tables: delta.final ? rowCounts(digests, work.rowCounts()) : {},
-      digests,
-    };
-  };
+  const beside = handle.engine === "postgres" ? expected.filter((d) => !touched.has(d.table)) : [];
+  const besideDigests = beside.length
+    ? digestsOutside(handle, beside)
+    : Promise.resolve([] as TableDigest[]);
+  besideDigests.catch(() => {});
   try {
     return await withLoadTransaction(
       handle,
       async (target) => {
         await target.query(`select pg_advisory_xact_lock(${applyLockKey[0]}, ${applyLockKey[1]})`);
-        // Row counts too, once, at the end: a scan of every table no digest covers whole.
-        const work = new DigestWork(
-          expected,
-          touched,
-          delta.final ? countedTables(manifest, expected) : [],
+        await target.exec("set local session_replication_role = replica");
+        const keyColumns = await primaryKeyColumns(
+          target.query,
+          delta.keys.map((list) => list.name),
         );
-        const beside = digestsOutside(handle, work, postgresLanes);
-        beside.catch(() => {});
-        try {
-          return await applyInside(target, work, beside);
-        } finally {
-          work.stop();
+        const brought = { settings: [] as string[], dataSources: [] as string[] };
+        for (const list of delta.keys) {
+          const key = keyColumns.get(list.name)!;
+          if (list.columns.join() !== key.map((k) => k.name).join()) {
+            throw new ArchiveRefusal(
+              "malformed",
+              `The delta's keys of ${list.name} are not that table's primary key.`,
+            );
+          }
+          const keys: (string | null)[][] = [];
+          for (const f of list.files) {
+            keys.push(...parseCopyRows(await textOf(f.path, f.bytes), key.length));
+          }
+          await deleteKeys(target, list.name, key, keys);
+          if (list.name === secretTables.settings) brought.settings.push(...keys.map((k) => k[0]!));
+          if (list.name === secretTables.dataSources) {
+            brought.dataSources.push(...keys.map((k) => k[0]!));
+          }
         }
+        for (const table of manifest.tables) await insertRows(target, table, textOf);
+        const sequences = manifest.sequences.map(setSequenceSql);
+        if (sequences.length) await target.query(sequences.join(" union all "));
+        if (archiveKey) {
+          await resealLoadedSecrets(
+            target,
+            { from: archiveKey, to: options.instanceKey ?? null },
+            brought,
+          );
+        }
+        await target.exec("set local session_replication_role = origin");
+        const inside = expected.filter((d) => !beside.includes(d));
+        const digests = delta.final
+          ? checkDigests(expected, [
+              ...(await tableDigests(target.query, inside)),
+              ...(await besideDigests),
+            ])
+          : [];
+        return {
+          round: delta.round,
+          final: delta.final,
+          snapshot: manifest.snapshot ?? null,
+          // Counting every table is a scan of the whole copy: only once, at the end.
+          tables: delta.final ? await rowCounts(target, manifest, digests) : {},
+          digests,
+        };
       },
       { freeze: false },
     );
@@ -196,26 +185,21 @@ async function insertRows(
   }
 }
 
-/** Beside the apply transaction, digest lanes on PostgreSQL (the handle's pool needs one more). */
-export const besideLanes = 2;
-
-/** `work`'s shared pieces on `lanes` connections of their own, as committed (see the caller). */
+/** Digests on a connection of their own, as committed (see the caller). */
 async function digestsOutside(
   handle: DatabaseHandle,
-  work: DigestWork,
-  lanes: number,
-): Promise<void> {
-  await Promise.all(
-    Array.from({ length: lanes }, () =>
-      (handle.raw as postgres.Sql).begin(
-        "isolation level repeatable read read only",
-        async (tx) => {
-          await tx.unsafe(stableOutputSettings);
-          await work.run(async (text) => (await tx.unsafe(text).values()) as (string | null)[][]);
-        },
-      ),
-    ),
+  specs: TableDigest[],
+): Promise<TableDigest[]> {
+  const digests: TableDigest[] = [];
+  await (handle.raw as postgres.Sql).begin(
+    "isolation level repeatable read read only",
+    async (tx) => {
+      await tx.unsafe(stableOutputSettings);
+      const query = async (text: string) => (await tx.unsafe(text).values()) as (string | null)[][];
+      digests.push(...(await tableDigests(query, specs)));
+    },
   );
+  return digests;
 }
 
 /** The copy's digests against the source's; a mismatch undoes the delta. */
@@ -227,21 +211,25 @@ function checkDigests(expected: TableDigest[], actual: TableDigest[]): TableDige
   return actual;
 }
 
-/** The digests that count every row of their table (none left out by `exclude`). */
-const wholeDigests = (digests: TableDigest[]) => digests.filter((d) => !d.exclude);
-
-/** The tables whose rows no digest counts: counted beside the digests. */
-function countedTables(manifest: DumpManifest, digests: TableDigest[]): string[] {
-  const covered = new Set(wholeDigests(digests).map((d) => d.table));
-  return manifest.tables.map((t) => t.name).filter((name) => !covered.has(name));
-}
-
 /** Row counts: a digest's where it has one (no second scan), else counted. */
-function rowCounts(
+async function rowCounts(
+  target: LoadTarget,
+  manifest: DumpManifest,
   digests: TableDigest[],
-  counted: Record<string, number>,
-): Record<string, number> {
-  const counts = { ...counted };
-  for (const d of wholeDigests(digests)) counts[d.table] = Number(d.digest.split(":")[0]);
+): Promise<Record<string, number>> {
+  const fromDigest = new Map(
+    digests.filter((d) => !d.exclude).map((d) => [d.table, Number(d.digest.split(":")[0])]),
+  );
+  const counts: Record<string, number> = {};
+  const rest = manifest.tables.map((t) => t.name).filter((name) => !fromDigest.has(name));
+  if (rest.length) {
+    const rows = await target.query(
+      rest
+        .map((name) => `select ${quoteLiteral(name)}, count(*)::text from ${qualified(name)}`)
+        .join(" union all "),
+    );
+    for (const [name, count] of rows) counts[name!] = Number(count);
+  }
+  for (const [name, count] of fromDigest) counts[name] = count;
   return counts;
 }
